@@ -1,0 +1,7 @@
+#include "backend/cpu/cpu_kernels.hpp"
+
+namespace aigc::cpu {
+
+void register_topk(KernelTable &) {}  // kernels not written yet
+
+}  // namespace aigc::cpu

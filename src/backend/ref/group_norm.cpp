@@ -1,0 +1,7 @@
+#include "backend/ref/ref_kernels.hpp"
+
+namespace aigc::ref {
+
+void register_group_norm(KernelTable &) {}  // kernels not written yet
+
+}  // namespace aigc::ref

@@ -1,0 +1,7 @@
+#include "backend/ref/ref_kernels.hpp"
+
+namespace aigc::ref {
+
+void register_softmax(KernelTable &) {}  // kernels not written yet
+
+}  // namespace aigc::ref
