@@ -1,0 +1,28 @@
+// Shared pieces of the op benchmarks: robust timing, the machine's measured peaks
+// (the physical floors every figure is printed beside) and table output.
+#pragma once
+
+#include <functional>
+#include <string>
+
+namespace aigc::bench {
+
+// Median seconds per call of `fn` over enough repetitions to fill ~`budget_s` seconds
+// (after one warm-up call).
+double time_median(const std::function<void()> &fn, double budget_s = 0.5);
+
+// Peak f32 FLOP/s of this machine with `threads` threads, measured with a large
+// oneDNN sgemm (2048^3), cached per thread count.
+double peak_flops(int threads);
+
+// Streaming-read bandwidth in bytes/s (sum over a 256 MiB buffer), cached per thread count.
+double peak_read_bandwidth(int threads);
+
+// Threads to use: $AIGC_BENCH_THREADS or the number of cores.
+int bench_threads();
+
+// Prints one result line: name, our figure, floor, percent of floor, peer figure.
+void report(const std::string &name, const std::string &unit, double ours, double floor,
+            const std::string &peer_name, double peer);
+
+}  // namespace aigc::bench
