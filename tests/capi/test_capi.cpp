@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "aigc/aigc.h"
+#include "core/log.hpp"
 
 TEST_CASE("capi: version and ABI") {
   CHECK(std::string(aigc_version()) == AIGC_VERSION_STRING);
@@ -42,18 +43,37 @@ TEST_CASE("capi: caller buffers report the size they need") {
 
 namespace {
 struct LogSeen {
-  std::vector<std::string> messages;
+  std::vector<std::pair<int, std::string>> messages;
 };
 void collect(int32_t level, const char *message, void *user) {
-  if (level >= AIGC_LOG_LEVEL_WARN) static_cast<LogSeen *>(user)->messages.push_back(message);
+  static_cast<LogSeen *>(user)->messages.emplace_back(level, message);
 }
 }  // namespace
 
-TEST_CASE("capi: log callback receives user data") {
+TEST_CASE("capi: log callback receives messages at or above its level, with user data") {
   LogSeen seen;
-  aigc_log_set(collect, &seen, AIGC_LOG_LEVEL_DEBUG);
-  // The CUDA check logs nothing by itself; drive the sink through a warning path when one
-  // exists. Here we only assert the sink can be installed and removed without effect.
+  aigc_log_set(collect, &seen, AIGC_LOG_LEVEL_INFO);
+  aigc::log_message(aigc::LogLevel::debug, "filtered out");
+  aigc::log_message(aigc::LogLevel::warn, "kept");
   aigc_log_set(nullptr, nullptr, AIGC_LOG_LEVEL_WARN);
-  CHECK(seen.messages.empty());
+  aigc::log_message(aigc::LogLevel::warn, "after removal: goes to stderr");
+  REQUIRE(seen.messages.size() == 1);
+  CHECK(seen.messages[0].first == AIGC_LOG_LEVEL_WARN);
+  CHECK(seen.messages[0].second == "kept");
+}
+
+#include "aigc/aigc.hpp"
+
+TEST_CASE("aigc.hpp: the C++ wrapper turns statuses into exceptions") {
+  CHECK(aigc::version() == AIGC_VERSION_STRING);
+  CHECK(aigc::backend_available("cpu"));
+  CHECK_FALSE(aigc::backend_available("nope"));
+  CHECK(aigc::system_info().rfind("aigc ", 0) == 0);
+  try {
+    aigc::check(aigc_backend_check("nope"));
+    FAIL("expected StatusError");
+  } catch (const aigc::StatusError &e) {
+    CHECK(e.status() == AIGC_STATUS_BACKEND_UNAVAILABLE);
+    CHECK(std::string(e.what()).find("nope") != std::string::npos);
+  }
 }

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs everything aigc needs to build and test on a fresh Debian 12 machine.
+# Safe to run repeatedly: installs only what is missing. Needs root or sudo for apt-get.
+set -euo pipefail
+
+packages=(build-essential cmake ninja-build pkg-config ccache git python3
+          libeigen3-dev libdnnl-dev libfmt-dev doctest-dev pybind11-dev)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  sudo_cmd=()
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { echo "setup: need root or sudo to install ${missing[*]}" >&2; exit 1; }
+    sudo_cmd=(sudo)
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo_cmd[@]}" apt-get update -qq
+  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  echo "setup: all Debian packages present"
+fi
+
+if command -v nvcc >/dev/null || [ -x /usr/local/cuda/bin/nvcc ]; then
+  echo "setup: CUDA toolkit found: the CUDA backend will be compiled"
+else
+  echo "setup: no nvcc: the CUDA backend is skipped (install the CUDA toolkit to build it)"
+fi

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The test command (README, .ci/run): set-up, a Release build with every compiled
+# backend (CUDA too when nvcc is present; its cases skip at run time without a GPU),
+# the full ctest suite, then a second build under AddressSanitizer + UBSan running the
+# unit and op tests again. Any failure or sanitizer report fails the run.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+jobs=${AIGC_JOBS:-$(nproc)}
+start=$(date +%s)
+
+bash scripts/setup.sh
+
+launcher=()
+command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CUDA_COMPILER_LAUNCHER=ccache)
+export AIGC_MODELS=${AIGC_MODELS:-$(cd "$root/.." && pwd)/shared/models}
+
+echo "== release build (build/release)"
+cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release "${launcher[@]}" >/dev/null
+cmake --build build/release -j "$jobs"
+echo "== release tests"
+ctest --test-dir build/release -j "$jobs" --output-on-failure
+
+echo "== sanitizer build (build/asan: ASan + UBSan)"
+cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAIGC_SANITIZE=ON \
+  -DAIGC_BUILD_BENCHMARKS=OFF -DAIGC_BUILD_EXAMPLES=OFF "${launcher[@]}" >/dev/null
+cmake --build build/asan -j "$jobs"
+echo "== sanitizer tests"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1 \
+UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+LSAN_OPTIONS=suppressions=$root/tests/lsan.supp \
+  ctest --test-dir build/asan -j "$jobs" --output-on-failure
+
+echo "== all tests passed in $(( $(date +%s) - start )) s"
