@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(build-essential cmake ninja-build pkg-config ccache git python3
-          libeigen3-dev libdnnl-dev libfmt-dev doctest-dev pybind11-dev)
+          libeigen3-dev libdnnl-dev libfmt-dev doctest-dev pybind11-dev nlohmann-json3-dev)
 
 missing=()
 for p in "${packages[@]}"; do
