@@ -31,4 +31,7 @@ UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 LSAN_OPTIONS=suppressions=$root/tests/lsan.supp \
   ctest --test-dir build/asan -j "$jobs" --output-on-failure
 
+echo "== fuzzing every file reader (clang, libFuzzer, ASan/UBSan)"
+bash scripts/fuzz.sh
+
 echo "== all tests passed in $(( $(date +%s) - start )) s"

@@ -1,11 +1,16 @@
 #include "io/llama2c.hpp"
 
+#include <limits>
+
 #include "io/byte_reader.hpp"
 
 namespace aigc::io {
 
 Llama2cCheckpoint load_llama2c_checkpoint(const std::string &path) {
-  auto bytes = Storage::map_file(path);
+  return load_llama2c_checkpoint(Storage::map_file(path), path);
+}
+
+Llama2cCheckpoint load_llama2c_checkpoint(std::shared_ptr<Storage> bytes, const std::string &path) {
   ByteReader r(static_cast<const uint8_t *>(bytes->data()), bytes->size(), path);
   Llama2cCheckpoint ck;
   Llama2cConfig &c = ck.config;
@@ -17,7 +22,9 @@ Llama2cCheckpoint load_llama2c_checkpoint(const std::string &path) {
   c.vocab_size = r.read<int32_t>("vocab_size");
   c.seq_len = r.read<int32_t>("seq_len");
   c.shared_classifier = c.vocab_size > 0;
-  if (c.vocab_size < 0) c.vocab_size = -c.vocab_size;
+  // A negative vocab size flags a separate classifier; INT32_MIN has no positive twin.
+  if (c.vocab_size < 0 && c.vocab_size > std::numeric_limits<int32_t>::min())
+    c.vocab_size = -c.vocab_size;
   const bool sane = c.dim > 0 && c.dim <= 65536 && c.hidden_dim > 0 && c.hidden_dim <= 1 << 20 &&
                     c.n_layers > 0 && c.n_layers <= 1024 && c.n_heads > 0 && c.n_kv_heads > 0 &&
                     c.n_kv_heads <= c.n_heads && c.n_heads % c.n_kv_heads == 0 &&
@@ -62,9 +69,13 @@ Llama2cCheckpoint load_llama2c_checkpoint(const std::string &path) {
 }
 
 Llama2cVocab load_llama2c_vocab(const std::string &path, int vocab_size) {
+  return load_llama2c_vocab(Storage::map_file(path), path, vocab_size);
+}
+
+Llama2cVocab load_llama2c_vocab(std::shared_ptr<Storage> bytes, const std::string &path,
+                                int vocab_size) {
   AIGC_CHECK(vocab_size > 0, Status::invalid_argument, "{}: vocab size {} must be positive", path,
              vocab_size);
-  auto bytes = Storage::map_file(path);
   ByteReader r(static_cast<const uint8_t *>(bytes->data()), bytes->size(), path);
   Llama2cVocab v;
   v.max_token_length = r.read<int32_t>("max_token_length");

@@ -35,6 +35,8 @@ struct Llama2cCheckpoint {
 
 // Opens and validates a checkpoint; throws io_error / invalid_format naming the file.
 Llama2cCheckpoint load_llama2c_checkpoint(const std::string &path);
+// The same over bytes already in host memory (`name` is used in messages).
+Llama2cCheckpoint load_llama2c_checkpoint(std::shared_ptr<Storage> bytes, const std::string &name);
 
 struct Llama2cVocab {
   int max_token_length = 0;
@@ -44,5 +46,7 @@ struct Llama2cVocab {
 
 // Reads `vocab_size` entries of a llama2.c tokenizer.bin.
 Llama2cVocab load_llama2c_vocab(const std::string &path, int vocab_size);
+Llama2cVocab load_llama2c_vocab(std::shared_ptr<Storage> bytes, const std::string &name,
+                                int vocab_size);
 
 }  // namespace aigc::io

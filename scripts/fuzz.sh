@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Builds the file readers with clang + libFuzzer + ASan/UBSan and fuzzes each for
+# AIGC_FUZZ_SECONDS (default 60) from a seed corpus of small valid files. Any crash,
+# sanitizer report or leak fails the run. Part of the test command (scripts/test.sh);
+# run it with a larger AIGC_FUZZ_SECONDS for long campaigns (docs/FUZZING.md).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+seconds=${AIGC_FUZZ_SECONDS:-60}
+models=${AIGC_MODELS:-$(cd "$root/.." && pwd)/shared/models}
+out=build/fuzz
+launcher=()
+command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+CC=clang CXX=clang++ cmake -S . -B "$out" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAIGC_FUZZ=ON \
+  -DAIGC_CPU_ARCH=haswell "${launcher[@]}" >/dev/null
+cmake --build "$out" -j "$(nproc)"
+
+# Seeds: small valid files of each format (the llama2c target's first byte picks the reader).
+seeds=$out/seeds
+rm -rf "$seeds" && mkdir -p "$seeds"/{gguf,safetensors,llama2c}
+cp tests/data/ggml_types.gguf "$seeds/gguf/"
+cp tests/data/st_single.safetensors tests/data/st_sharded/*.safetensors "$seeds/safetensors/"
+python3 - "$seeds/llama2c" "$models" <<'PY'
+import os, struct, sys
+out, models = sys.argv[1], sys.argv[2]
+dim, hid, layers, heads, kv, vocab, seq = 8, 12, 1, 2, 1, 6, 4
+n = vocab*dim + layers*(dim + dim*dim + 2*(dim//heads*kv)*dim + dim*dim + dim + 3*hid*dim) + dim
+with open(os.path.join(out, "tiny_checkpoint"), "wb") as f:
+    f.write(b"\x01" + struct.pack("<7i", dim, hid, layers, heads, kv, vocab, seq) + struct.pack(f"<{n}f", *([0.5] * n)))
+tok = os.path.join(models, "llama2c-stories260k", "tok512.bin")
+if os.path.exists(tok):  # first byte 0x10 -> vocab size 9: a short prefix of a real file
+    with open(tok, "rb") as src, open(os.path.join(out, "tok_prefix"), "wb") as f:
+        f.write(b"\x10" + src.read(200))
+PY
+
+export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+for target in gguf safetensors llama2c; do
+  corpus=$out/corpus/$target
+  mkdir -p "$corpus"
+  echo "== fuzz_$target for ${seconds}s"
+  "$out/tests/fuzz/fuzz_$target" "$corpus" "$seeds/$target" -max_total_time="$seconds" \
+    -rss_limit_mb=2048 -timeout=20 -max_len=65536 -print_final_stats=1 \
+    -artifact_prefix="$out/crash-$target-" 2>"$out/fuzz_$target.log" ||
+    { tail -60 "$out/fuzz_$target.log"; echo "fuzz_$target FAILED"; exit 1; }
+  grep -E "stat::number_of_executed_units|stat::peak_rss_mb" "$out/fuzz_$target.log" | tr '\n' ' '
+  echo
+done
+echo "fuzzing passed"
