@@ -1,7 +1,50 @@
+#include <fmt/format.h>
+
+#include "backend/cpu/cpu_backend.hpp"
 #include "backend/cpu/cpu_kernels.hpp"
 
 namespace aigc::cpu {
+namespace {
 
-void register_layer_norm(KernelTable &) {}  // kernels not written yet
+using dnnl::memory;
+
+// x (contiguous) viewed as [rows, norm_size] through oneDNN's layer_normalization_forward
+// (inference, no statistics output); weight and bias go in as separate scale / shift
+// arrays of norm_size floats.
+void layer_norm_kernel(const ExecContext &ctx, const LayerNormArgs &a) {
+  const int64_t d = a.norm_size, rows = a.x.numel() / d;
+  if (rows == 0) return;
+  CpuBackend &be = cpu_backend(ctx);
+  const Tensor w = a.weight.defined() ? a.weight.contiguous() : Tensor();
+  const Tensor b = a.bias.defined() ? a.bias.contiguous() : Tensor();
+  auto flags = dnnl::normalization_flags::none;
+  if (w.defined()) flags |= dnnl::normalization_flags::use_scale;
+  if (b.defined()) flags |= dnnl::normalization_flags::use_shift;
+  const memory::desc md({rows, d}, memory::data_type::f32, memory::format_tag::ab);
+  const std::string key = fmt::format("layer_norm:{}x{}:flags{}:eps{}", rows, d,
+                                      static_cast<unsigned>(flags), a.eps);
+  const auto prim = be.cached<dnnl::layer_normalization_forward>(key, [&] {
+    const dnnl::layer_normalization_forward::desc desc(dnnl::prop_kind::forward_inference, md,
+                                                       a.eps, flags);
+    return dnnl::layer_normalization_forward(
+        dnnl::layer_normalization_forward::primitive_desc(desc, be.engine()));
+  });
+  const dnnl::engine &eng = be.engine();
+  const memory::desc vec({d}, memory::data_type::f32, memory::format_tag::a);
+  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, memory(md, eng, a.x.data())},
+                                       {DNNL_ARG_DST, memory(md, eng, a.out.data())}};
+  if (w.defined()) args.emplace(DNNL_ARG_SCALE, memory(vec, eng, w.data()));
+  if (b.defined()) args.emplace(DNNL_ARG_SHIFT, memory(vec, eng, b.data()));
+  OmpThreads threads(ctx.n_threads);
+  dnnl::stream s(eng);
+  prim->execute(s, args);
+  s.wait();
+}
+
+}  // namespace
+
+void register_layer_norm(KernelTable &t) {
+  t.add<OpKind::layer_norm>(layer_norm_kernel, {DType::f32});
+}
 
 }  // namespace aigc::cpu
