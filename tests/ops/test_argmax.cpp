@@ -1,0 +1,81 @@
+#include <cmath>
+#include <string>
+
+#include "ops/argmax.hpp"
+#include "ops/harness.hpp"
+
+using namespace aigc;
+using namespace aigc::test;
+
+namespace {
+
+Status status_of(const std::function<void()> &fn) {
+  try {
+    fn();
+  } catch (const Error &e) {
+    CHECK_MESSAGE(std::string(e.what()).find("argmax") != std::string::npos, e.what());
+    return e.status();
+  }
+  return Status::ok;
+}
+
+// Values on a coarse grid (multiples of 0.25 in [-2, 2]) so rows are full of ties.
+Tensor tied_tensor(const Shape &shape, uint64_t seed) {
+  Tensor x = random_tensor(shape, DType::f32, seed, -2.f, 2.f);
+  float *p = x.data_as<float>();
+  for (int64_t i = 0; i < x.numel(); ++i) p[i] = std::round(p[i] * 4.f) / 4.f;
+  return x;
+}
+
+}  // namespace
+
+TEST_CASE("argmax: hand-computed rows, ties and NaN") {
+  const Tensor x = Tensor::from_vector<float>({1, 3, 3, 2,                     // tie: first
+                                               1, NAN, 5, NAN,                 // first NaN
+                                               -INFINITY, -INFINITY, -INFINITY, -INFINITY,
+                                               -0.f, 0.f, -1.f, -2.f},         // -0 == 0
+                                              {4, 4});
+  for (const char *name : {"ref", "cpu"}) {
+    CAPTURE(name);
+    const Tensor y = ops::argmax(context(name), x);
+    CHECK(y.shape() == Shape{4});
+    CHECK(y.dtype() == DType::i32);
+    check_values(y, {1, 1, 0, 0}, 0.f);
+    const Tensor s = ops::argmax(context(name), Tensor::from_vector<float>({0, 9, 4}, {3}));
+    CHECK(s.rank() == 0);
+    check_values(s, {1}, 0.f);
+  }
+}
+
+TEST_CASE("argmax: cpu matches reference over awkward sizes") {
+  for (const Shape &shape : {Shape{1, 1}, Shape{7, 13}, Shape{3, 31}, Shape{5, 1003},
+                             Shape{2, 3, 7}, Shape{3, 32003}, Shape{97, 1024}}) {
+    const std::string s = shape.to_string();
+    CAPTURE(s);
+    const Tensor x = tied_tensor(shape, 17);
+    check_op(OpKind::argmax, DType::f32, 0.0 /* indices: exact */,
+             [&](const ExecContext &c, Backend &b) {
+               const Tensor d = b.upload(x);
+               Outputs outs{ops::argmax(c, d)};
+               if (shape.rank() == 2 && shape[0] > 1) outs.push_back(ops::argmax(c, d.transpose(0, 1)));
+               return outs;
+             });
+  }
+  // A NaN late in a long row, past the vector body's first block.
+  Tensor x = random_tensor({2, 1003}, DType::f32, 3);
+  x.data_as<float>()[1003 + 517] = NAN;
+  check_op(OpKind::argmax, DType::f32, 0.0, [&](const ExecContext &c, Backend &b) {
+    return Outputs{ops::argmax(c, b.upload(x))};
+  });
+}
+
+TEST_CASE("argmax: bad inputs") {
+  const ExecContext c = context("cpu");
+  CHECK(status_of([&] { ops::argmax(c, Tensor::zeros({3}, DType::i32)); }) ==
+        Status::invalid_argument);
+  CHECK(status_of([&] { ops::argmax(c, Tensor::zeros({3}, DType::f16)); }) ==
+        Status::invalid_argument);
+  CHECK(status_of([&] { ops::argmax(c, Tensor::zeros({3, 0}, DType::f32)); }) ==
+        Status::shape_mismatch);
+  CHECK(status_of([&] { ops::argmax(c, Tensor()); }) == Status::invalid_argument);
+}
