@@ -1,6 +1,7 @@
 #include "ops/bench_common.hpp"
 
 #include <fmt/format.h>
+#include <immintrin.h>
 #include <omp.h>
 #include <oneapi/dnnl/dnnl.hpp>
 
@@ -50,15 +51,29 @@ double peak_read_bandwidth(int threads) {
   static std::map<int, double> cache;
   if (cache.count(threads)) return cache[threads];
   const size_t n = (size_t(256) << 20) / sizeof(float);
-  std::unique_ptr<float[]> buf(new float[n]);
+  std::unique_ptr<float, void (*)(void *)> buf(
+      static_cast<float *>(std::aligned_alloc(64, n * sizeof(float))), std::free);
 #pragma omp parallel for num_threads(threads)
-  for (size_t i = 0; i < n; ++i) buf[i] = float(i & 7);
+  for (size_t i = 0; i < n; ++i) buf.get()[i] = float(i & 7);
+  // Eight independent AVX accumulators per thread so the loop is bound by memory, not
+  // by the latency of one add chain.
   volatile float sink = 0;
   const double s = time_median(
       [&] {
         float total = 0;
-#pragma omp parallel for simd reduction(+ : total) num_threads(threads)
-        for (size_t i = 0; i < n; ++i) total += buf[i];
+#pragma omp parallel num_threads(threads) reduction(+ : total)
+        {
+          __m256 acc[8];
+          for (auto &a : acc) a = _mm256_setzero_ps();
+#pragma omp for schedule(static)
+          for (size_t i = 0; i < n; i += 64)
+            for (int k = 0; k < 8; ++k)
+              acc[k] = _mm256_add_ps(acc[k], _mm256_load_ps(buf.get() + i + 8 * k));
+          for (int k = 1; k < 8; ++k) acc[0] = _mm256_add_ps(acc[0], acc[k]);
+          float lanes[8];
+          _mm256_storeu_ps(lanes, acc[0]);
+          for (float v : lanes) total += v;
+        }
         sink = total;
       },
       1.0);
