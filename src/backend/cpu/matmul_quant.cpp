@@ -1,0 +1,390 @@
+#include "backend/cpu/matmul_quant.hpp"
+
+#include <immintrin.h>
+#include <omp.h>
+#include <oneapi/dnnl/dnnl.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <memory>
+#include <type_traits>
+
+#include "aigc/core/half.hpp"
+#include "aigc/core/quant.hpp"
+#include "core/check.hpp"
+
+namespace aigc::cpu {
+namespace {
+
+constexpr int kTile = 4;  // weight rows per gemv tile: 4 independent FMA chains
+
+float hsum(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+float half_scale(uint16_t d) { return _cvtsh_ss(d); }
+
+// ---- decoding weight rows to f32 (the dequant_gemm path) ----------------------------
+
+void decode_f16_row(const uint16_t *w, float *dst, int64_t K) {
+  int64_t k = 0;
+  for (; k + 8 <= K; k += 8)
+    _mm256_storeu_ps(dst + k,
+                     _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i *>(w + k))));
+  for (; k < K; ++k) dst[k] = f16_to_f32(w[k]);
+}
+
+// bf16 is the high half of an f32: widen and shift into place.
+__m256 load_bf16x8(const uint16_t *w) {
+  const __m256i wide = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i *>(w)));
+  return _mm256_castsi256_ps(_mm256_slli_epi32(wide, 16));
+}
+
+void decode_bf16_row(const uint16_t *w, float *dst, int64_t K) {
+  int64_t k = 0;
+  for (; k + 8 <= K; k += 8) _mm256_storeu_ps(dst + k, load_bf16x8(w + k));
+  for (; k < K; ++k) dst[k] = bf16_to_f32(w[k]);
+}
+
+// float(q) * d per element, the same single rounding as the reference dequantizer.
+void decode_q8_0_row(const BlockQ8_0 *w, float *dst, int64_t K) {
+  for (int64_t b = 0; b < K / kQK; ++b, dst += kQK) {
+    const __m256 d = _mm256_set1_ps(half_scale(w[b].d));
+    for (int j = 0; j < kQK; j += 8) {
+      const __m128i q = _mm_loadl_epi64(reinterpret_cast<const __m128i *>(w[b].qs + j));
+      _mm256_storeu_ps(dst + j, _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q)), d));
+    }
+  }
+}
+
+// 32 signed values (nibble - 8) of one q4_0 block: low nibbles are elements 0..15,
+// high nibbles 16..31.
+__m256i unpack_q4_0_signed(const uint8_t *qs) {
+  const __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i *>(qs));
+  const __m256i both = _mm256_set_m128i(_mm_srli_epi16(raw, 4), raw);
+  return _mm256_sub_epi8(_mm256_and_si256(both, _mm256_set1_epi8(0x0f)), _mm256_set1_epi8(8));
+}
+
+void decode_q4_0_row(const BlockQ4_0 *w, float *dst, int64_t K) {
+  alignas(32) int8_t q[kQK];
+  for (int64_t b = 0; b < K / kQK; ++b, dst += kQK) {
+    _mm256_store_si256(reinterpret_cast<__m256i *>(q), unpack_q4_0_signed(w[b].qs));
+    const __m256 d = _mm256_set1_ps(half_scale(w[b].d));
+    for (int j = 0; j < kQK; j += 8) {
+      const __m128i qj = _mm_loadl_epi64(reinterpret_cast<const __m128i *>(q + j));
+      _mm256_storeu_ps(dst + j, _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(qj)), d));
+    }
+  }
+}
+
+void decode_row(DType t, const void *row, float *dst, int64_t K) {
+  switch (t) {
+    case DType::f16: decode_f16_row(static_cast<const uint16_t *>(row), dst, K); break;
+    case DType::bf16: decode_bf16_row(static_cast<const uint16_t *>(row), dst, K); break;
+    case DType::q8_0: decode_q8_0_row(static_cast<const BlockQ8_0 *>(row), dst, K); break;
+    case DType::q4_0: decode_q4_0_row(static_cast<const BlockQ4_0 *>(row), dst, K); break;
+    default: break;  // weight_matmul admits only the four types above
+  }
+}
+
+// ---- gemv: tiles of RB activation rows x NR weight rows ------------------------------
+// RB * NR independent accumulators (up to 2 x 4) keep the FMA pipes busy, and every
+// weight vector, once loaded and widened, serves RB activation rows.
+
+constexpr int kRowTile = 2;
+
+// Calls f(integral_constant<RB>, integral_constant<NR>) for runtime rb in 1..2, nr in 1..4.
+template <class F> void dispatch_tile(int rb, int nr, F &&f) {
+  auto with_nr = [&](auto RB) {
+    switch (nr) {
+      case 4: f(RB, std::integral_constant<int, 4>{}); break;
+      case 3: f(RB, std::integral_constant<int, 3>{}); break;
+      case 2: f(RB, std::integral_constant<int, 2>{}); break;
+      default: f(RB, std::integral_constant<int, 1>{}); break;
+    }
+  };
+  if (rb == 2)
+    with_nr(std::integral_constant<int, 2>{});
+  else
+    with_nr(std::integral_constant<int, 1>{});
+}
+
+// Runs tile(m, rb, n0, nr, prefetch, res[rb][kTile]) over the output in parallel over weight-row
+// tiles, then applies alpha and bias. A tile's weight rows stay in L1/L2 while every
+// activation row reads them, so memory sees each weight byte once.
+// The first pass over a tile also prefetches the next tile's weights (contiguous
+// after it): a tile's rows are short streams (a few KiB) that the hardware prefetcher
+// alone does not keep ahead of, leaving decode latency-bound instead of bandwidth-bound.
+template <class Tile>
+void gemv_driver(const WeightMatmulParams &p, int n_threads, const Tile &tile) {
+  const int64_t n_tiles = (p.N + kTile - 1) / kTile;
+  const size_t tile_bytes = kTile * dtype_bytes(p.w_type, p.K);
+  const char *w = static_cast<const char *>(p.w);
+#pragma omp parallel for schedule(static) num_threads(n_threads)
+  for (int64_t t = 0; t < n_tiles; ++t) {
+    const int64_t n0 = t * kTile;
+    const int nr = int(std::min<int64_t>(kTile, p.N - n0));
+    const char *next = t + 1 < n_tiles ? w + size_t(t + 1) * tile_bytes : nullptr;
+    for (int64_t m = 0; m < p.M; m += kRowTile) {
+      const int rb = int(std::min<int64_t>(kRowTile, p.M - m));
+      float res[kRowTile * kTile];
+      tile(m, rb, n0, nr, m == 0 ? next : nullptr, res);
+      for (int r = 0; r < rb; ++r) {
+        float *o = p.out + (m + r) * p.ldo + n0;
+        for (int j = 0; j < nr; ++j)
+          o[j] = p.alpha * res[r * kTile + j] + (p.bias ? p.bias[n0 + j] : 0.f);
+      }
+    }
+  }
+}
+
+template <DType T> __m256 load_half8(const uint16_t *w) {
+  if constexpr (T == DType::f16)
+    return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i *>(w)));
+  else
+    return load_bf16x8(w);
+}
+
+template <DType T> float half_to_float(uint16_t h) {
+  if constexpr (T == DType::f16)
+    return f16_to_f32(h);
+  else
+    return bf16_to_f32(h);
+}
+
+// Prefetches the bytes of [next, next + n) this step's share of them: `step` of `steps`.
+inline void prefetch_share(const char *next, size_t bytes_per_step, size_t step) {
+  if (!next) return;
+  const char *start = next + step * bytes_per_step;
+  for (size_t o = 0; o < bytes_per_step; o += 64) _mm_prefetch(start + o, _MM_HINT_T0);
+}
+
+// res[r * kTile + j] = x[r] . w[j] for RB activation rows (stride ldx) and NR weight
+// rows (stride K); `next` (or null) is prefetched along the way.
+template <DType T, int RB, int NR>
+void half_tile(const float *x, int64_t ldx, const uint16_t *w, int64_t K, const char *next,
+               float *res) {
+  __m256 acc[RB][NR];
+  for (int r = 0; r < RB; ++r)
+    for (int j = 0; j < NR; ++j) acc[r][j] = _mm256_setzero_ps();
+  int64_t k = 0;
+  for (; k + 8 <= K; k += 8) {
+    prefetch_share(next, NR * 8 * sizeof(uint16_t), size_t(k / 8));
+    __m256 xv[RB];
+    for (int r = 0; r < RB; ++r) xv[r] = _mm256_loadu_ps(x + r * ldx + k);
+    for (int j = 0; j < NR; ++j) {
+      const __m256 wv = load_half8<T>(w + j * K + k);
+      for (int r = 0; r < RB; ++r) acc[r][j] = _mm256_fmadd_ps(wv, xv[r], acc[r][j]);
+    }
+  }
+  for (int r = 0; r < RB; ++r) {
+    for (int j = 0; j < NR; ++j) {
+      float s = hsum(acc[r][j]);
+      for (int64_t kk = k; kk < K; ++kk) s += x[r * ldx + kk] * half_to_float<T>(w[j * K + kk]);
+      res[r * kTile + j] = s;
+    }
+  }
+}
+
+template <DType T> void gemv_half(const WeightMatmulParams &p, int n_threads) {
+  const auto *w = static_cast<const uint16_t *>(p.w);
+  gemv_driver(p, n_threads, [&](int64_t m, int rb, int64_t n0, int nr, const char *next, float *res) {
+    dispatch_tile(rb, nr, [&](auto RB, auto NR) {
+      half_tile<T, decltype(RB)::value, decltype(NR)::value>(p.a + m * p.lda, p.lda, w + n0 * p.K,
+                                                             p.K, next, res);
+    });
+  });
+}
+
+// ---- gemv for q8_0 / q4_0 weights: 8-bit activation blocks, integer dot products -----
+
+// One activation block quantized like q8_0 but with an f32 scale (no f16 rounding).
+// q4_offset = {8 * sum(qs), 0, ..., 0} folds q4_0's "nibble - 8" into one integer
+// subtraction per block: sum (nib - 8) * q = sum nib * q - 8 * sum q.
+struct ActBlock {
+  int8_t qs[kQK];
+  int32_t q4_offset[8];
+  float d;
+};
+
+void quantize_activation_row(const float *x, ActBlock *out, int64_t K) {
+  const __m256 sign_mask = _mm256_set1_ps(-0.f);
+  for (int64_t b = 0; b < K / kQK; ++b, x += kQK) {
+    __m256 v[4];
+    __m256 amax = _mm256_setzero_ps();
+    for (int j = 0; j < 4; ++j) {
+      v[j] = _mm256_loadu_ps(x + 8 * j);
+      amax = _mm256_max_ps(amax, _mm256_andnot_ps(sign_mask, v[j]));
+    }
+    __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(amax), _mm256_extractf128_ps(amax, 1));
+    m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+    m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
+    const float max_abs = _mm_cvtss_f32(m4);
+    const __m256 inv = _mm256_set1_ps(max_abs > 0.f ? 127.f / max_abs : 0.f);
+    __m256i q[4];
+    for (int j = 0; j < 4; ++j) q[j] = _mm256_cvtps_epi32(_mm256_mul_ps(v[j], inv));  // nearest
+    // Pack 4 x 8 int32 to 32 int8; packs interleave 128-bit lanes, the permute undoes it.
+    const __m256i q01 = _mm256_packs_epi32(q[0], q[1]);
+    const __m256i q23 = _mm256_packs_epi32(q[2], q[3]);
+    __m256i q8 = _mm256_packs_epi16(q01, q23);
+    q8 = _mm256_permutevar8x32_epi32(q8, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+    _mm256_storeu_si256(reinterpret_cast<__m256i *>(out[b].qs), q8);
+    const __m256i s16 = _mm256_maddubs_epi16(_mm256_set1_epi8(1), q8);
+    const __m256i s32 = _mm256_madd_epi16(s16, _mm256_set1_epi16(1));
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(s32), _mm256_extracti128_si256(s32, 1));
+    s = _mm_hadd_epi32(s, s);
+    s = _mm_hadd_epi32(s, s);
+    std::fill(out[b].q4_offset, out[b].q4_offset + 8, 0);
+    out[b].q4_offset[0] = 8 * _mm_cvtsi128_si32(s);
+    out[b].d = max_abs / 127.f;
+  }
+}
+
+// 8 partial int32 sums of x . w for one q8_0 block. maddubs multiplies unsigned by
+// signed bytes, so |x| is used with x's sign moved onto w (|x|, |w| <= 127: no i16
+// saturation).
+struct Q8Dot {
+  using Block = BlockQ8_0;
+  static __m256i weights(const Block &b) {
+    return _mm256_loadu_si256(reinterpret_cast<const __m256i *>(b.qs));
+  }
+  static __m256i dot(__m256i w, const ActBlock &x, __m256i xq) {
+    const __m256i ax = _mm256_sign_epi8(xq, xq), sw = _mm256_sign_epi8(w, xq);
+    return _mm256_madd_epi16(_mm256_maddubs_epi16(ax, sw), _mm256_set1_epi16(1));
+  }
+};
+
+// q4_0: the raw nibbles (0..15) are the unsigned operand; the -8 offset is subtracted
+// once per block through the activation's precomputed q4_offset.
+struct Q4Dot {
+  using Block = BlockQ4_0;
+  static __m256i weights(const Block &b) {
+    const __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i *>(b.qs));
+    return _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(raw, 4), raw), _mm256_set1_epi8(0x0f));
+  }
+  static __m256i dot(__m256i nib, const ActBlock &x, __m256i xq) {
+    const __m256i d = _mm256_madd_epi16(_mm256_maddubs_epi16(nib, xq), _mm256_set1_epi16(1));
+    return _mm256_sub_epi32(d, _mm256_loadu_si256(reinterpret_cast<const __m256i *>(x.q4_offset)));
+  }
+};
+
+// res[r * kTile + j] = x[r] . w[j] over `blocks` blocks; x rows are ldx blocks apart.
+template <class Dot, int RB, int NR>
+void quant_tile(const ActBlock *x, int64_t ldx, const typename Dot::Block *w, int64_t blocks,
+                const char *next, float *res) {
+  __m256 acc[RB][NR];
+  for (int r = 0; r < RB; ++r)
+    for (int j = 0; j < NR; ++j) acc[r][j] = _mm256_setzero_ps();
+  for (int64_t b = 0; b < blocks; ++b) {
+    prefetch_share(next, NR * sizeof(typename Dot::Block), size_t(b));
+    __m256i xq[RB];
+    __m256 xd[RB];
+    for (int r = 0; r < RB; ++r) {
+      xq[r] = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(x[r * ldx + b].qs));
+      xd[r] = _mm256_set1_ps(x[r * ldx + b].d);
+    }
+    for (int j = 0; j < NR; ++j) {
+      const typename Dot::Block &wb = w[j * blocks + b];
+      const __m256i wq = Dot::weights(wb);
+      const __m256 wd = _mm256_set1_ps(half_scale(wb.d));
+      for (int r = 0; r < RB; ++r) {
+        const __m256 dot = _mm256_cvtepi32_ps(Dot::dot(wq, x[r * ldx + b], xq[r]));
+        acc[r][j] = _mm256_fmadd_ps(dot, _mm256_mul_ps(xd[r], wd), acc[r][j]);
+      }
+    }
+  }
+  for (int r = 0; r < RB; ++r)
+    for (int j = 0; j < NR; ++j) res[r * kTile + j] = hsum(acc[r][j]);
+}
+
+template <class Dot> void gemv_quant(const WeightMatmulParams &p, int n_threads) {
+  const int64_t blocks = p.K / kQK;
+  // Quantize every activation row once (M * K values: small next to the weights).
+  std::unique_ptr<ActBlock[]> xq(new ActBlock[size_t(std::max<int64_t>(1, p.M * blocks))]);
+  for (int64_t m = 0; m < p.M; ++m)
+    quantize_activation_row(p.a + m * p.lda, xq.get() + m * blocks, p.K);
+  const auto *w = static_cast<const typename Dot::Block *>(p.w);
+  gemv_driver(p, n_threads, [&](int64_t m, int rb, int64_t n0, int nr, const char *next, float *res) {
+    dispatch_tile(rb, nr, [&](auto RB, auto NR) {
+      quant_tile<Dot, decltype(RB)::value, decltype(NR)::value>(xq.get() + m * blocks, blocks,
+                                                                w + n0 * blocks, blocks, next, res);
+    });
+  });
+}
+
+// ---- dequant_gemm: decode panels of weight rows, multiply with oneDNN sgemm ----------
+
+// Each thread owns a contiguous range of output features and walks it in panels: decode
+// the panel into its private scratch, then a single-threaded sgemm on it. No barrier
+// between decode and multiply (under oversubscription every barrier can cost a
+// scheduler time slice) and the scratch stays thread-local.
+void dequant_gemm(const WeightMatmulParams &p, int n_threads) {
+  // ~2 MiB of f32 per panel, a multiple of 16 rows: L2/L3 resident, and wide enough
+  // that sgemm's repacking of `a` per call stays a small fraction of the work.
+  const int64_t target = (int64_t(2) << 20) / int64_t(sizeof(float)) / std::max<int64_t>(1, p.K);
+  const int64_t panel_rows = std::max<int64_t>(16, target / 16 * 16);
+  const int64_t per_thread = (p.N + n_threads - 1) / n_threads;
+  const int64_t chunk = std::max<int64_t>(16, (per_thread + 15) / 16 * 16);
+  const int64_t n_chunks = (p.N + chunk - 1) / chunk;
+  const size_t row_bytes = dtype_bytes(p.w_type, p.K);
+  const char *w = static_cast<const char *>(p.w);
+  std::atomic<int> sgemm_status{dnnl_success};  // no exception may leave the region
+
+  const int team = int(std::min<int64_t>(n_threads, n_chunks));
+  const int64_t scratch_rows = std::min(panel_rows, chunk);
+  std::unique_ptr<float[]> scratch(new float[size_t(team * scratch_rows * p.K)]);
+
+#pragma omp parallel num_threads(team)
+  {
+    float *panel = scratch.get() + omp_get_thread_num() * scratch_rows * p.K;
+#pragma omp for schedule(static)
+    for (int64_t c = 0; c < n_chunks; ++c) {
+      const int64_t n_end = std::min(p.N, (c + 1) * chunk);
+      for (int64_t n0 = c * chunk; n0 < n_end; n0 += scratch_rows) {
+        const int64_t rows = std::min(scratch_rows, n_end - n0);
+        for (int64_t r = 0; r < rows; ++r)
+          decode_row(p.w_type, w + size_t(n0 + r) * row_bytes, panel + r * p.K, p.K);
+        float beta = 0.f;
+        if (p.bias) {  // out starts as the bias; sgemm accumulates onto it
+          for (int64_t m = 0; m < p.M; ++m) std::copy_n(p.bias + n0, rows, p.out + m * p.ldo + n0);
+          beta = 1.f;
+        }
+        // out[:, n0:n0+rows] = alpha * a[M, K] @ panel[rows, K]^T + beta * out; oneDNN
+        // runs it on this thread alone (called inside a parallel region).
+        const dnnl_status_t st = dnnl_sgemm('N', 'T', p.M, rows, p.K, p.alpha, p.a, p.lda,
+                                            panel, p.K, beta, p.out + n0, p.ldo);
+        if (st != dnnl_success) sgemm_status = int(st);
+      }
+    }
+  }
+  AIGC_CHECK(sgemm_status == dnnl_success, Status::internal,
+             "matmul: dnnl_sgemm failed with status {}", sgemm_status.load());
+}
+
+}  // namespace
+
+// Single-thread CPU time, K = N = 2048 (see bench_matmul): the gemv kernels stay ahead of
+// decode + sgemm up to M ~ 24 for every weight type, level at 32.
+int64_t weight_gemv_max_rows(DType) { return 16; }
+
+void weight_matmul(const WeightMatmulParams &p, int n_threads, WeightPath path) {
+  const DType t = p.w_type;
+  AIGC_CHECK(t == DType::f16 || t == DType::bf16 || t == DType::q8_0 || t == DType::q4_0,
+             Status::internal, "matmul: no weight kernel for {}", dtype_name(t));
+  if (path == WeightPath::automatic)
+    path = p.M <= weight_gemv_max_rows(p.w_type) ? WeightPath::gemv : WeightPath::dequant_gemm;
+  if (path == WeightPath::dequant_gemm) return dequant_gemm(p, n_threads);
+  switch (p.w_type) {
+    case DType::f16: return gemv_half<DType::f16>(p, n_threads);
+    case DType::bf16: return gemv_half<DType::bf16>(p, n_threads);
+    case DType::q8_0: return gemv_quant<Q8Dot>(p, n_threads);
+    case DType::q4_0: return gemv_quant<Q4Dot>(p, n_threads);
+    default: fail(Status::internal, "matmul: no weight kernel for {}", dtype_name(p.w_type));
+  }
+}
+
+}  // namespace aigc::cpu
