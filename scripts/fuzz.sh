@@ -10,6 +10,8 @@ seconds=${AIGC_FUZZ_SECONDS:-60}
 models=${AIGC_MODELS:-$(cd "$root/.." && pwd)/shared/models}
 out=build/fuzz
 launcher=()
+# Paths relative to the checkout in ccache keys: a fresh clone elsewhere reuses the cache.
+export CCACHE_BASEDIR=$root CCACHE_NOHASHDIR=1
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 CC=clang CXX=clang++ cmake -S . -B "$out" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAIGC_FUZZ=ON \
   -DAIGC_CPU_ARCH=haswell "${launcher[@]}" >/dev/null

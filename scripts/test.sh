@@ -12,6 +12,8 @@ start=$(date +%s)
 bash scripts/setup.sh
 
 launcher=()
+# Paths relative to the checkout in ccache keys: a fresh clone elsewhere reuses the cache.
+export CCACHE_BASEDIR=$root CCACHE_NOHASHDIR=1
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CUDA_COMPILER_LAUNCHER=ccache)
 export AIGC_MODELS=${AIGC_MODELS:-$(cd "$root/.." && pwd)/shared/models}
 
