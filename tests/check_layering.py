@@ -11,7 +11,7 @@ import re
 import sys
 
 # Lowest first; a module may include any module listed before it.
-LAYERS = ["core", "backend", "ops", "io", "nn", "sampling", "models", "runtime", "capi"]
+LAYERS = ["core", "backend", "ops", "io", "tokenizer", "nn", "sampling", "models", "runtime", "capi"]
 BACKEND_PRIVATE = ["backend/ref/", "backend/cpu/", "backend/cuda/"]
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 

@@ -93,6 +93,23 @@ Outputs check_op(OpKind op, DType key, double tol, const OpRunner &run, int n_th
   return expected;
 }
 
+Status error_status(const char *op, const std::function<void()> &fn) {
+  try {
+    fn();
+  } catch (const Error &e) {
+    CHECK_MESSAGE(std::string(e.what()).find(op) != std::string::npos,
+                  "message does not name " << op << ": " << e.what());
+    return e.status();
+  }
+  return Status::ok;
+}
+
+void check_error(Status expected, const char *op, const std::function<void()> &fn) {
+  const Status got = error_status(op, fn);
+  CHECK_MESSAGE(got == expected, op << ": expected status " << status_name(expected) << ", got "
+                                    << status_name(got));
+}
+
 void check_values(const Tensor &actual, const std::vector<float> &expected, float atol) {
   const std::vector<float> a = actual.to_f32_vector();
   REQUIRE(a.size() == expected.size());

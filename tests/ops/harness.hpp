@@ -48,6 +48,12 @@ std::vector<std::string> backends_under_test();
 // Context for running directly on one backend (tests of the reference itself, etc.).
 ExecContext context(const char *backend_name, int n_threads = 1);
 
+// Runs `fn`, which is expected to throw aigc::Error, and returns the error's status
+// (Status::ok when nothing was thrown); CHECKs that the message names `op`.
+Status error_status(const char *op, const std::function<void()> &fn);
+// CHECKs that `fn` throws an aigc::Error with `expected` status naming `op`.
+void check_error(Status expected, const char *op, const std::function<void()> &fn);
+
 // Checks a host tensor against expected values within an absolute tolerance.
 void check_values(const Tensor &actual, const std::vector<float> &expected, float atol);
 

@@ -8,15 +8,7 @@ using namespace aigc::test;
 
 namespace {
 
-Status status_of(const std::function<void()> &fn) {
-  try {
-    fn();
-  } catch (const Error &e) {
-    CHECK_MESSAGE(std::string(e.what()).find("binary") != std::string::npos, e.what());
-    return e.status();
-  }
-  return Status::ok;
-}
+Status status_of(const std::function<void()> &fn) { return error_status("binary", fn); }
 
 // Both backends perform the same single IEEE f32 operation per element and round once
 // with the same conversion, so results are identical: tolerance 0.

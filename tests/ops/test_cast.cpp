@@ -15,15 +15,7 @@ namespace {
 const DType kAll[] = {DType::f32, DType::i32, DType::i8,   DType::u8,
                       DType::f16, DType::bf16, DType::q8_0, DType::q4_0};
 
-Status status_of(const std::function<void()> &fn) {
-  try {
-    fn();
-  } catch (const Error &e) {
-    CHECK_MESSAGE(std::string(e.what()).find("cast") != std::string::npos, e.what());
-    return e.status();
-  }
-  return Status::ok;
-}
+Status status_of(const std::function<void()> &fn) { return error_status("cast", fn); }
 
 bool same_bytes(const Tensor &a, const Tensor &b) {
   return a.nbytes() == b.nbytes() && std::memcmp(a.data(), b.data(), a.nbytes()) == 0;

@@ -8,15 +8,7 @@ using namespace aigc::test;
 
 namespace {
 
-Status status_of(const char *op, const std::function<void()> &fn) {
-  try {
-    fn();
-  } catch (const Error &e) {
-    CHECK_MESSAGE(std::string(e.what()).find(op) != std::string::npos, e.what());
-    return e.status();
-  }
-  return Status::ok;
-}
+Status status_of(const char *op, const std::function<void()> &fn) { return error_status(op, fn); }
 
 }  // namespace
 

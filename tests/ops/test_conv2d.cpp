@@ -17,15 +17,7 @@ constexpr double kTol = 1e-10;
 
 // Runs fn, which must throw aigc::Error with `status` and a message naming `op`.
 template <class Fn>
-void check_error(Fn &&fn, Status status, const char *op) {
-  try {
-    fn();
-    FAIL("expected an aigc::Error from " << std::string(op));
-  } catch (const Error &e) {
-    CHECK_MESSAGE(e.status() == status, "status " << status_name(e.status()) << ": " << e.what());
-    CHECK_MESSAGE(std::string(e.what()).find(op) != std::string::npos, e.what());
-  }
-}
+void check_error(Fn &&fn, Status status, const char *op) { aigc::test::check_error(status, op, fn); }
 
 Tensor iota(const Shape &shape, float start = 1.f) {
   std::vector<float> v(size_t(shape.numel()));

@@ -9,15 +9,7 @@ using namespace aigc::test;
 
 namespace {
 
-Status status_of(const std::function<void()> &fn) {
-  try {
-    fn();
-  } catch (const Error &e) {
-    CHECK_MESSAGE(std::string(e.what()).find("topk") != std::string::npos, e.what());
-    return e.status();
-  }
-  return Status::ok;
-}
+Status status_of(const std::function<void()> &fn) { return error_status("topk", fn); }
 
 // Values on a coarse grid (multiples of 0.25 in [-2, 2]) so rows are full of ties.
 Tensor tied_tensor(const Shape &shape, uint64_t seed) {

@@ -13,15 +13,7 @@ const UnaryKind kAllKinds[] = {UnaryKind::gelu_erf, UnaryKind::gelu_tanh, UnaryK
                                UnaryKind::relu,     UnaryKind::leaky_relu, UnaryKind::tanh,
                                UnaryKind::sigmoid,  UnaryKind::scale};
 
-Status status_of(const std::function<void()> &fn) {
-  try {
-    fn();
-  } catch (const Error &e) {
-    CHECK_MESSAGE(std::string(e.what()).find("unary") != std::string::npos, e.what());
-    return e.status();
-  }
-  return Status::ok;
-}
+Status status_of(const std::function<void()> &fn) { return error_status("unary", fn); }
 
 }  // namespace
 

@@ -15,15 +15,7 @@ constexpr double kNearestTol = 0.0;
 constexpr double kBilinearTol = 1e-11;
 
 template <class Fn>
-void check_error(Fn &&fn, Status status, const char *op) {
-  try {
-    fn();
-    FAIL("expected an aigc::Error from " << std::string(op));
-  } catch (const Error &e) {
-    CHECK_MESSAGE(e.status() == status, "status " << status_name(e.status()) << ": " << e.what());
-    CHECK_MESSAGE(std::string(e.what()).find(op) != std::string::npos, e.what());
-  }
-}
+void check_error(Fn &&fn, Status status, const char *op) { aigc::test::check_error(status, op, fn); }
 
 }  // namespace
 

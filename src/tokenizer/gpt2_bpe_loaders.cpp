@@ -1,0 +1,170 @@
+// The file formats a GPT-2 byte-level BPE vocabulary comes in: OpenAI's encoder.json +
+// vocab.bpe (= Hugging Face vocab.json + merges.txt), a Hugging Face tokenizer.json,
+// and GGUF metadata (tokenizer.ggml.*, see ggml docs/gguf.md).
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "core/check.hpp"
+#include "io/gguf.hpp"
+#include "tokenizer/gpt2_bpe_tokenizer.hpp"
+
+namespace aigc::tokenizer {
+namespace {
+
+using json = nlohmann::json;
+using Merge = Gpt2BpeTokenizer::Merge;
+
+std::string read_file(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  AIGC_CHECK(in.good(), Status::io_error, "{}: cannot open file", path);
+  std::ostringstream s;
+  s << in.rdbuf();
+  AIGC_CHECK(!in.bad(), Status::io_error, "{}: read failed", path);
+  return s.str();
+}
+
+json parse_json(const std::string &text, const std::string &path) {
+  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  AIGC_CHECK(!j.is_discarded(), Status::invalid_format, "{}: not valid JSON", path);
+  return j;
+}
+
+// "left right" (one space) -> pair; anything else is malformed.
+Merge split_merge(const std::string &line, const std::string &path, size_t line_no) {
+  const size_t space = line.find(' ');
+  AIGC_CHECK(space != std::string::npos && space > 0 && space + 1 < line.size() &&
+                 line.find(' ', space + 1) == std::string::npos,
+             Status::invalid_format, "{}:{}: merge line is not 'left right': '{}'", path,
+             line_no, line);
+  return {line.substr(0, space), line.substr(space + 1)};
+}
+
+// token -> id object -> tokens in id order; ids must cover 0..n-1 exactly once.
+std::vector<std::string> tokens_from_vocab_object(const json &vocab, const std::string &path) {
+  AIGC_CHECK(vocab.is_object() && !vocab.empty(), Status::invalid_format,
+             "{}: vocabulary is not a non-empty JSON object of token -> id", path);
+  std::vector<std::string> tokens(vocab.size());
+  std::vector<bool> seen(vocab.size(), false);
+  for (const auto &[token, id] : vocab.items()) {
+    AIGC_CHECK(id.is_number_integer(), Status::invalid_format,
+               "{}: id of token '{}' is not an integer", path, token);
+    const int64_t i = id.get<int64_t>();
+    AIGC_CHECK(i >= 0 && i < int64_t(tokens.size()) && !seen[size_t(i)],
+               Status::invalid_format, "{}: token '{}' has id {}, not a unique id in [0, {})",
+               path, token, i, tokens.size());
+    tokens[size_t(i)] = token;
+    seen[size_t(i)] = true;
+  }
+  return tokens;
+}
+
+int32_t find_token(const std::vector<std::string> &tokens, const std::string &t) {
+  for (size_t i = tokens.size(); i-- > 0;)
+    if (tokens[i] == t) return int32_t(i);
+  return -1;
+}
+
+}  // namespace
+
+std::unique_ptr<Gpt2BpeTokenizer> Gpt2BpeTokenizer::from_vocab_and_merges(
+    const std::string &vocab_json, const std::string &merges_txt) {
+  std::vector<std::string> tokens =
+      tokens_from_vocab_object(parse_json(read_file(vocab_json), vocab_json), vocab_json);
+  std::vector<Merge> merges;
+  std::istringstream lines(read_file(merges_txt));
+  std::string line;
+  for (size_t line_no = 1; std::getline(lines, line); ++line_no) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty() || (line_no == 1 && line.rfind("#version", 0) == 0)) continue;
+    merges.push_back(split_merge(line, merges_txt, line_no));
+  }
+  // GPT-2 vocabularies end with <|endoftext|>, which serves as both BOS and EOS.
+  const int32_t eot = find_token(tokens, "<|endoftext|>");
+  return std::make_unique<Gpt2BpeTokenizer>(std::move(tokens), merges, eot, eot,
+                                            vocab_json + " + " + merges_txt);
+}
+
+std::unique_ptr<Gpt2BpeTokenizer> Gpt2BpeTokenizer::from_tokenizer_json(const std::string &path) {
+  const json j = parse_json(read_file(path), path);
+  AIGC_CHECK(j.is_object() && j.contains("model") && j["model"].is_object(),
+             Status::invalid_format, "{}: no \"model\" object", path);
+  const json &model = j["model"];
+  const std::string type = model.value("type", std::string("BPE"));
+  AIGC_CHECK(type == "BPE", Status::unsupported,
+             "{}: model type '{}' is not supported (only byte-level BPE)", path, type);
+  // Only GPT-2's pre-tokenization is implemented: a ByteLevel pre-tokenizer with its
+  // default regex and no added prefix space.
+  const json pre = j.value("pre_tokenizer", json());
+  const bool byte_level = pre.is_object() && pre.value("type", std::string()) == "ByteLevel";
+  AIGC_CHECK(byte_level && pre.value("use_regex", true) && !pre.value("add_prefix_space", false),
+             Status::unsupported,
+             "{}: pre-tokenizer {} is not GPT-2's ByteLevel (use_regex, no prefix space)",
+             path, pre.dump());
+  AIGC_CHECK(model.contains("vocab") && model.contains("merges") && model["merges"].is_array(),
+             Status::invalid_format, "{}: model lacks \"vocab\" or \"merges\"", path);
+  std::vector<std::string> tokens = tokens_from_vocab_object(model["vocab"], path);
+
+  std::vector<Merge> merges;
+  for (const json &m : model["merges"]) {
+    if (m.is_string()) {
+      merges.push_back(split_merge(m.get<std::string>(), path, merges.size() + 1));
+    } else {
+      AIGC_CHECK(m.is_array() && m.size() == 2 && m[0].is_string() && m[1].is_string(),
+                 Status::invalid_format, "{}: merge {} is neither \"a b\" nor [\"a\", \"b\"]",
+                 path, merges.size() + 1);
+      merges.emplace_back(m[0].get<std::string>(), m[1].get<std::string>());
+    }
+  }
+  // Added tokens (e.g. <|endoftext|>) may extend the vocabulary past the model's.
+  for (const json &t : j.value("added_tokens", json::array())) {
+    AIGC_CHECK(t.is_object() && t.contains("id") && t["id"].is_number_integer() &&
+                   t.contains("content") && t["content"].is_string(),
+               Status::invalid_format, "{}: malformed added token {}", path, t.dump());
+    const int64_t id = t["id"].get<int64_t>();
+    AIGC_CHECK(id >= 0 && id < (int64_t(1) << 24), Status::invalid_format,
+               "{}: added token id {} out of range", path, id);
+    if (size_t(id) >= tokens.size()) tokens.resize(size_t(id) + 1);
+    tokens[size_t(id)] = t["content"].get<std::string>();
+  }
+  for (size_t i = 0; i < tokens.size(); ++i)
+    AIGC_CHECK(!tokens[i].empty(), Status::invalid_format, "{}: no token has id {}", path, i);
+  const int32_t eot = find_token(tokens, "<|endoftext|>");
+  return std::make_unique<Gpt2BpeTokenizer>(std::move(tokens), merges, eot, eot, path);
+}
+
+std::unique_ptr<Gpt2BpeTokenizer> Gpt2BpeTokenizer::from_gguf(const io::GgufFile &gguf) {
+  const std::string &name = gguf.name();
+  const std::string model = gguf.get_string("tokenizer.ggml.model");
+  AIGC_CHECK(model == "gpt2", Status::unsupported,
+             "{}: tokenizer.ggml.model '{}' is not a GPT-2 BPE vocabulary", name, model);
+  // Later GGUF files name model-specific pre-tokenizer regexes (llama-bpe, qwen2,
+  // smollm, ...); encoding those with GPT-2's regex would give wrong ids silently.
+  const std::string pre = gguf.get_string("tokenizer.ggml.pre", "default");
+  AIGC_CHECK(pre == "default" || pre == "gpt2" || pre == "gpt-2", Status::unsupported,
+             "{}: pre-tokenizer tokenizer.ggml.pre = '{}' is not supported (only GPT-2's)",
+             name, pre);
+  const io::GgufValue *tokens = gguf.find("tokenizer.ggml.tokens");
+  AIGC_CHECK(tokens && tokens->is_array() && tokens->elem_type == io::GgufValueType::string,
+             Status::invalid_format, "{}: tokenizer.ggml.tokens is missing or not strings",
+             name);
+  const io::GgufValue *merge_lines = gguf.find("tokenizer.ggml.merges");
+  AIGC_CHECK(merge_lines && merge_lines->is_array() &&
+                 merge_lines->elem_type == io::GgufValueType::string,
+             Status::invalid_format, "{}: tokenizer.ggml.merges is missing or not strings",
+             name);
+  std::vector<Merge> merges;
+  merges.reserve(merge_lines->strings.size());
+  for (size_t i = 0; i < merge_lines->strings.size(); ++i)
+    merges.push_back(split_merge(merge_lines->strings[i], name, i + 1));
+  const int64_t n = int64_t(tokens->strings.size());
+  const int64_t bos = gguf.get_int("tokenizer.ggml.bos_token_id", -1);
+  const int64_t eos = gguf.get_int("tokenizer.ggml.eos_token_id", -1);
+  AIGC_CHECK(bos >= -1 && bos < n && eos >= -1 && eos < n, Status::invalid_format,
+             "{}: bos/eos token id ({}, {}) outside the vocabulary of {}", name, bos, eos, n);
+  return std::make_unique<Gpt2BpeTokenizer>(tokens->strings, merges, int32_t(bos),
+                                            int32_t(eos), name);
+}
+
+}  // namespace aigc::tokenizer
