@@ -4,7 +4,7 @@
 add_executable(capi_c99_header capi/c99_header.c)
 set_target_properties(capi_c99_header PROPERTIES C_STANDARD 99 C_STANDARD_REQUIRED ON C_EXTENSIONS OFF)
 target_compile_options(capi_c99_header PRIVATE -pedantic-errors -Wall -Wextra -Werror)
-target_link_libraries(capi_c99_header PRIVATE aigc)
+target_link_libraries(capi_c99_header PRIVATE aigc aigc_flags)  # flags: sanitizer runtime in ASan builds
 add_test(NAME capi.c99_header COMMAND capi_c99_header)
 
 find_package(Python3 COMPONENTS Interpreter REQUIRED)
