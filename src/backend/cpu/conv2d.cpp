@@ -62,16 +62,6 @@ ConvPlan make_plan(const dnnl::engine &eng, const memory::dims &xd, const memory
   return p;
 }
 
-// The tensor's memory in the layout `md`: itself when no reorder is needed, else a new
-// buffer filled by `step`.
-memory to_layout(const DnnlStep &step, const memory &user, const memory::desc &md,
-                 const dnnl::engine &eng, dnnl::stream &s) {
-  if (!step) return user;
-  memory m(md, eng);
-  run_reorder(step, eng, s, user, m);
-  return m;
-}
-
 void conv2d_kernel(const ExecContext &ctx, const Conv2dArgs &a) {
   CpuBackend &backend = cpu_backend(ctx);
   OmpThreads threads(ctx.n_threads);

@@ -55,14 +55,6 @@ DeconvPlan make_plan(const dnnl::engine &eng, const memory::dims &xd, const memo
   return p;
 }
 
-memory to_layout(const DnnlStep &step, const memory &user, const memory::desc &md,
-                 const dnnl::engine &eng, dnnl::stream &s) {
-  if (!step) return user;
-  memory m(md, eng);
-  run_reorder(step, eng, s, user, m);
-  return m;
-}
-
 void conv_transpose2d_kernel(const ExecContext &ctx, const ConvTranspose2dArgs &a) {
   CpuBackend &backend = cpu_backend(ctx);
   OmpThreads threads(ctx.n_threads);

@@ -70,4 +70,15 @@ inline std::string dims_key(const dnnl::memory::dims &d) {
   return s;
 }
 
+// The tensor's memory in the layout `md`: `user` itself when no reorder is needed, else
+// a new buffer filled by `step`.
+inline dnnl::memory to_layout(const DnnlStep &step, const dnnl::memory &user,
+                              const dnnl::memory::desc &md, const dnnl::engine &eng,
+                              dnnl::stream &s) {
+  if (!step) return user;
+  dnnl::memory m(md, eng);
+  run_reorder(step, eng, s, user, m);
+  return m;
+}
+
 }  // namespace aigc::cpu
