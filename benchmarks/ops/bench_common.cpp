@@ -81,6 +81,17 @@ double peak_read_bandwidth(int threads) {
   return cache[threads] = double(n * sizeof(float)) / s;
 }
 
+Tensor random_f32(const Shape &shape, uint32_t seed) {
+  Tensor t = Tensor::empty(shape, DType::f32);
+  float *p = t.data_as<float>();
+  uint32_t s = seed * 2654435761u + 1;
+  for (int64_t i = 0; i < t.numel(); ++i) {
+    s = s * 1664525u + 1013904223u;
+    p[i] = float(s >> 8) / float(1u << 24) - 0.5f;
+  }
+  return t;
+}
+
 void report(const std::string &name, const std::string &unit, double ours, double floor,
             const std::string &peer_name, double peer) {
   fmt::print("{:<44} {:>10.2f} {:<7} floor {:>9.2f} ({:>5.1f}%)  {} {:>9.2f}\n", name, ours, unit,

@@ -3,7 +3,10 @@
 #pragma once
 
 #include <functional>
+#include <cstdint>
 #include <string>
+
+#include "aigc/core/tensor.hpp"
 
 namespace aigc::bench {
 
@@ -20,6 +23,10 @@ double peak_read_bandwidth(int threads);
 
 // Threads to use: $AIGC_BENCH_THREADS or the number of cores.
 int bench_threads();
+
+// Host f32 tensor of values in [-0.5, 0.5) from a fixed LCG seed (cheap for large
+// benchmark inputs; the values only need to be ordinary numbers).
+Tensor random_f32(const Shape &shape, uint32_t seed);
 
 // Prints one result line: name, our figure, floor, percent of floor, peer figure.
 void report(const std::string &name, const std::string &unit, double ours, double floor,

@@ -29,17 +29,6 @@ namespace {
 
 using RowMajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
-Tensor random_f32(const Shape &shape, uint32_t seed) {
-  Tensor t = Tensor::empty(shape, DType::f32);
-  float *p = t.data_as<float>();
-  uint32_t s = seed * 2654435761u + 1;
-  for (int64_t i = 0; i < t.numel(); ++i) {
-    s = s * 1664525u + 1013904223u;
-    p[i] = float(s >> 8) / float(1u << 24) - 0.5f;
-  }
-  return t;
-}
-
 // Square-kernel geometry shared by both peers (groups = 1, dilation = 1).
 struct Geometry {
   int64_t cin, cout, k, stride, pad;

@@ -26,17 +26,6 @@ namespace {
 
 using RowMajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
-Tensor random_f32(const Shape &shape, uint32_t seed) {
-  Tensor t = Tensor::empty(shape, DType::f32);
-  float *p = t.data_as<float>();
-  uint32_t s = seed * 2654435761u + 1;
-  for (int64_t i = 0; i < t.numel(); ++i) {
-    s = s * 1664525u + 1013904223u;
-    p[i] = float(s >> 8) / float(1u << 24) - 0.5f;
-  }
-  return t;
-}
-
 // Enough copies of a weight to stream past the 32 MiB L3 each round, so decode
 // shapes read their weights from DRAM as a real model's layers do.
 std::vector<Tensor> weight_copies(const Tensor &w, bool stream) {
