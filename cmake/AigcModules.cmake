@@ -14,6 +14,9 @@ function(aigc_module name)
     file(GLOB found CONFIGURE_DEPENDS "${PROJECT_SOURCE_DIR}/${d}/${M_GLOB}")
     list(APPEND srcs ${found})
   endforeach()
+  if(NOT srcs)  # a layer with no sources yet adds no target
+    return()
+  endif()
   add_library(${name} OBJECT ${srcs})
   target_include_directories(${name} PRIVATE
     "${PROJECT_SOURCE_DIR}/include" "${PROJECT_SOURCE_DIR}/src")

@@ -1,0 +1,44 @@
+// GPT-2: learned absolute positions, pre-LayerNorm blocks, fused QKV projection,
+// GELU (tanh approximation) MLP, output head tied to the token embedding.
+// Reference: Hugging Face transformers' modeling_gpt2.py (GPT2LMHeadModel).
+#pragma once
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "io/gguf.hpp"
+#include "models/language_model.hpp"
+#include "nn/layers.hpp"
+
+namespace aigc::models {
+
+struct Gpt2Config {
+  int64_t vocab_size = 0, hidden_size = 0, n_layers = 0, n_heads = 0, intermediate_size = 0,
+          n_positions = 0;
+  float norm_eps = 1e-5f;
+
+  void validate() const;
+  static Gpt2Config from_gguf(const io::GgufFile &file);
+  static Gpt2Config from_hf_config(const nlohmann::json &config);
+};
+
+class Gpt2Model final : public LanguageModel {
+ public:
+  Gpt2Model(const Gpt2Config &config, const nn::WeightSource &weights);
+  const LmInfo &info() const override { return info_; }
+  Tensor forward(const ExecContext &ctx, nn::KvCache &cache,
+                 const std::vector<SeqSpan> &spans) const override;
+
+ private:
+  struct Layer {
+    nn::LayerNorm ln_1, ln_2;
+    nn::Linear qkv, attn_out, fc, proj;
+  };
+  Gpt2Config config_;
+  LmInfo info_;
+  nn::Embedding wte_, wpe_;
+  std::vector<Layer> layers_;
+  nn::LayerNorm ln_f_;
+  Tensor lm_head_;
+};
+
+}  // namespace aigc::models

@@ -1,0 +1,28 @@
+// Where tests find model files that are not in the repository.
+#pragma once
+
+#include <cstdlib>
+#include <fstream>
+#include <string>
+
+namespace aigc::test {
+
+// ../shared/models (third-party weights; env AIGC_MODELS).
+inline std::string shared_models_dir() {
+  const char *env = std::getenv("AIGC_MODELS");
+  return env && *env ? env : std::string(AIGC_TEST_DATA_DIR) + "/../../../shared/models";
+}
+
+// Models fetched by scripts/fetch-models.sh (env AIGC_USER_MODELS, default ../models
+// beside the checkout), e.g. SmolLM2-135M-Instruct.Q4_1.gguf.
+inline std::string user_models_dir() {
+  const char *env = std::getenv("AIGC_USER_MODELS");
+  return env && *env ? env : std::string(AIGC_TEST_DATA_DIR) + "/../../../models";
+}
+
+inline std::string stories260k_path() { return shared_models_dir() + "/llama2c-stories260k/stories260K.bin"; }
+inline std::string smollm2_path() { return user_models_dir() + "/SmolLM2-135M-Instruct.Q4_1.gguf"; }
+
+inline bool file_exists(const std::string &path) { return std::ifstream(path).good(); }
+
+}  // namespace aigc::test
