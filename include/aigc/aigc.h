@@ -99,13 +99,14 @@ typedef struct aigc_model_params {
   uint32_t struct_size;        /* sizeof(aigc_model_params) */
   const char *backend;         /* "cpu" (default when NULL) or "ref" */
   const char *tokenizer_path;  /* NULL: from the model file, or a tokenizer file beside it */
-  int32_t use_mmap;            /* 1 (default): map weights read-only instead of copying */
 } aigc_model_params;
 
 /* Fills defaults; struct_size is the caller's sizeof (older, shorter structs are accepted). */
 AIGC_API aigc_status aigc_model_params_init(aigc_model_params *params, uint32_t struct_size);
 
 /* Loads GGUF, safetensors (file or directory with config.json) or a llama2.c checkpoint.
+ * Weights are memory-mapped read-only where their type is computed with directly (f32,
+ * f16, bf16, q8_0, q4_0, q4_1); other GGUF types are dequantized to f32 at load.
  * params may be NULL (defaults). On failure *model is NULL. */
 AIGC_API aigc_status aigc_model_load(const char *path, const aigc_model_params *params,
                                      aigc_model **model);
