@@ -3,7 +3,7 @@
 # Safe to run repeatedly: installs only what is missing. Needs root or sudo for apt-get.
 set -euo pipefail
 
-packages=(build-essential cmake ninja-build pkg-config ccache git python3 clang libclang-rt-14-dev
+packages=(build-essential cmake ninja-build pkg-config ccache git python3 python3-pip clang libclang-rt-14-dev
           libeigen3-dev libdnnl-dev libfmt-dev doctest-dev pybind11-dev nlohmann-json3-dev)
 
 missing=()
