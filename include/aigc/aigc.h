@@ -159,6 +159,15 @@ AIGC_API aigc_status aigc_context_new(const aigc_model *model, const aigc_contex
                                       aigc_context **context);
 AIGC_API void aigc_context_free(aigc_context *context);
 
+typedef struct aigc_context_info {
+  uint32_t struct_size;
+  int32_t n_ctx;      /* positions per sequence actually allocated */
+  int32_t n_seq_max;
+  int32_t n_threads;
+} aigc_context_info;
+
+AIGC_API aigc_status aigc_context_get_info(const aigc_context *context, aigc_context_info *info);
+
 /* One entry of a batch: tokens appended to sequence seq_id at its next positions. */
 typedef struct aigc_batch_entry {
   int32_t seq_id;

@@ -49,6 +49,20 @@ aigc_status aigc_context_new(const aigc_model *model, const aigc_context_params 
 
 void aigc_context_free(aigc_context *context) { delete context; }
 
+aigc_status aigc_context_get_info(const aigc_context *context, aigc_context_info *info) {
+  return guard([&] {
+    AIGC_CHECK(context != nullptr && context->context, Status::invalid_argument,
+               "aigc_context_get_info: context is NULL");
+    const runtime::TextContext &c = *context->context;
+    aigc_context_info out{};
+    out.struct_size = sizeof(out);
+    out.n_ctx = int32_t(c.n_ctx());
+    out.n_seq_max = int32_t(c.n_seq());
+    out.n_threads = c.n_threads();
+    capi::write_struct(info, out, "aigc_context_get_info");
+  });
+}
+
 aigc_status aigc_context_decode(aigc_context *context, const aigc_batch_entry *entries, size_t n_entries) {
   return guard([&] {
     runtime::TextContext &c = context_of(context, "aigc_context_decode");

@@ -51,6 +51,7 @@ class TextContext {
   const TextModel &model() const { return *model_; }
   int64_t n_ctx() const { return cache_.n_ctx(); }
   int64_t n_seq() const { return cache_.n_seq(); }
+  int n_threads() const { return exec_.n_threads; }
 
   // Evaluates a batch; logits() then holds its rows.
   void decode(const std::vector<models::SeqSpan> &spans);

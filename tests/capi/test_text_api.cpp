@@ -149,6 +149,12 @@ TEST_CASE("C ABI: decode, logits and sequences") {
   CHECK(rows == 3);
   CHECK(vocab == 512);
   CHECK(std::isfinite(logits[3 * 512 - 1]));
+  aigc_context_info ci;
+  ci.struct_size = sizeof ci;
+  REQUIRE(aigc_context_get_info(l.ctx, &ci) == AIGC_STATUS_OK);
+  CHECK(ci.n_ctx == 256);
+  CHECK(ci.n_seq_max == 1);
+  CHECK(ci.n_threads == 1);
   int32_t len = 0;
   REQUIRE(aigc_context_seq_length(l.ctx, 0, &len) == AIGC_STATUS_OK);
   CHECK(len == 3);

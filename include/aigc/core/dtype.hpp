@@ -1,4 +1,4 @@
-// Element types. Block-quantized types (Q8_0, Q4_0) use the GGUF/ggml block layouts
+// Element types. Block-quantized types (Q8_0, Q4_0, Q4_1) use the GGUF/ggml block layouts
 // so tensors read from GGUF files can be used without repacking.
 #pragma once
 
@@ -17,9 +17,11 @@ enum class DType : uint8_t {
   u8,
   q8_0,  // blocks of 32: f16 scale + 32 x int8                 (34 bytes)
   q4_0,  // blocks of 32: f16 scale + 16 bytes of 4-bit values   (18 bytes)
+  q4_1,  // blocks of 32: f16 scale, f16 min + 16 bytes of nibbles (20 bytes)
+  // New dtypes are appended: the numbers are stored and compared across versions.
 };
 
-inline constexpr int kDTypeCount = 8;
+inline constexpr int kDTypeCount = 9;
 
 struct DTypeTraits {
   const char *name;
@@ -32,7 +34,7 @@ struct DTypeTraits {
 inline constexpr DTypeTraits kDTypeTraits[kDTypeCount] = {
     {"f32", 1, 4, true, false}, {"f16", 1, 2, true, false},   {"bf16", 1, 2, true, false},
     {"i32", 1, 4, false, false}, {"i8", 1, 1, false, false},  {"u8", 1, 1, false, false},
-    {"q8_0", 32, 34, false, true}, {"q4_0", 32, 18, false, true},
+    {"q8_0", 32, 34, false, true}, {"q4_0", 32, 18, false, true}, {"q4_1", 32, 20, false, true},
 };
 
 constexpr const DTypeTraits &dtype_traits(DType t) { return kDTypeTraits[static_cast<int>(t)]; }
