@@ -35,12 +35,23 @@ if os.path.exists(tok):  # first byte 0x10 -> vocab size 9: a short prefix of a 
         f.write(b"\x10" + src.read(200))
 PY
 
+# Tokenizer targets: checked-in seeds cut from real vocabularies
+# (tests/fuzz/tokenizer_seeds/make_seeds.py).
+tok_targets="tokenizer_bin tokenizer_json tokenizer_vocab_merges tokenizer_encode"
+for target in $tok_targets; do
+  mkdir -p "$seeds/$target"
+  cp tests/fuzz/tokenizer_seeds/$target/* "$seeds/$target/"
+done
+
 export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
-for target in gguf safetensors llama2c; do
+for target in gguf safetensors llama2c $tok_targets; do
   corpus=$out/corpus/$target
   mkdir -p "$corpus"
-  echo "== fuzz_$target for ${seconds}s"
-  "$out/tests/fuzz/fuzz_$target" "$corpus" "$seeds/$target" -max_total_time="$seconds" \
+  t=$seconds
+  # Tokenizer targets: 45 s by default (AIGC_FUZZ_SECONDS still sets long campaigns).
+  case $target in tokenizer_*) t=${AIGC_FUZZ_SECONDS:-45} ;; esac
+  echo "== fuzz_$target for ${t}s"
+  "$out/tests/fuzz/fuzz_$target" "$corpus" "$seeds/$target" -max_total_time="$t" \
     -rss_limit_mb=2048 -timeout=20 -max_len=65536 -print_final_stats=1 \
     -artifact_prefix="$out/crash-$target-" 2>"$out/fuzz_$target.log" ||
     { tail -60 "$out/fuzz_$target.log"; echo "fuzz_$target FAILED"; exit 1; }

@@ -109,7 +109,8 @@ int main() {
       "matmul benchmark: {} threads, sgemm peak {:.1f} GFLOP/s, read bandwidth {:.1f} GB/s\n",
       threads, peak / 1e9, bw / 1e9);
 
-  const std::vector<DType> llm_types = {DType::f32, DType::f16, DType::q8_0, DType::q4_0};
+  const std::vector<DType> llm_types = {DType::f32, DType::f16, DType::q8_0, DType::q4_0,
+                                        DType::q4_1};
   for (int64_t N : {2048, 5632})
     for (int64_t M : {1, 32, 512}) bench_linear(ctx, M, 2048, N, llm_types, peak, bw);
   // Convolution-like GEMMs (im2col of an SD UNet / VAE layer): f32 only.

@@ -2,12 +2,30 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <vector>
 
 #include "aigc/core/half.hpp"
 #include "core/check.hpp"
 
 namespace aigc {
+namespace {
+
+// GCC contracts a * b + c into one FMA even in ISO C++ mode (-ffp-contract=fast is its
+// C++ default), but ggml's reference rounding and gguf-py round the product first.
+// Passing the product through an empty asm makes it opaque, so it is rounded to float.
+inline float rounded(float v) {
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+  __asm__("" : "+x"(v));
+#elif defined(__GNUC__) && defined(__aarch64__)
+  __asm__("" : "+w"(v));
+#elif defined(__GNUC__)
+  __asm__("" : "+m"(v));
+#endif
+  return v;
+}
+
+}  // namespace
 
 void quantize_row_q8_0(const float *x, void *blocks, int64_t n) {
   auto *y = static_cast<BlockQ8_0 *>(blocks);
@@ -36,8 +54,30 @@ void quantize_row_q4_0(const float *x, void *blocks, int64_t n) {
     const float id = d != 0.f ? 1.f / d : 0.f;
     y[b].d = f32_to_f16(d);
     for (int j = 0; j < kQK / 2; ++j) {
-      const int lo = std::min(15, int(int8_t(x[j] * id + 8.5f)));
-      const int hi = std::min(15, int(int8_t(x[j + kQK / 2] * id + 8.5f)));
+      const int lo = std::min(15, int(int8_t(rounded(x[j] * id) + 8.5f)));
+      const int hi = std::min(15, int(int8_t(rounded(x[j + kQK / 2] * id) + 8.5f)));
+      y[b].qs[j] = uint8_t(lo | (hi << 4));
+    }
+  }
+}
+
+void quantize_row_q4_1(const float *x, void *blocks, int64_t n) {
+  auto *y = static_cast<BlockQ4_1 *>(blocks);
+  for (int64_t b = 0; b < n / kQK; ++b, x += kQK) {
+    // ggml's quantize_row_q4_1_ref: min/max of the block, 15 steps between them; the
+    // nibbles use the unrounded f32 d and min, only the stored fields are f16.
+    float min = std::numeric_limits<float>::max(), max = -std::numeric_limits<float>::max();
+    for (int j = 0; j < kQK; ++j) {
+      if (x[j] < min) min = x[j];
+      if (x[j] > max) max = x[j];
+    }
+    const float d = (max - min) / 15.f;
+    const float id = d != 0.f ? 1.f / d : 0.f;
+    y[b].d = f32_to_f16(d);
+    y[b].m = f32_to_f16(min);
+    for (int j = 0; j < kQK / 2; ++j) {
+      const int lo = std::min(15, int(int8_t(rounded((x[j] - min) * id) + 0.5f)));
+      const int hi = std::min(15, int(int8_t(rounded((x[j + kQK / 2] - min) * id) + 0.5f)));
       y[b].qs[j] = uint8_t(lo | (hi << 4));
     }
   }
@@ -58,6 +98,17 @@ void dequantize_row_q4_0(const void *blocks, float *y, int64_t n) {
     for (int j = 0; j < kQK / 2; ++j) {
       y[j] = float((x[b].qs[j] & 0x0f) - 8) * d;
       y[j + kQK / 2] = float((x[b].qs[j] >> 4) - 8) * d;
+    }
+  }
+}
+
+void dequantize_row_q4_1(const void *blocks, float *y, int64_t n) {
+  const auto *x = static_cast<const BlockQ4_1 *>(blocks);
+  for (int64_t b = 0; b < n / kQK; ++b, y += kQK) {
+    const float d = f16_to_f32(x[b].d), m = f16_to_f32(x[b].m);
+    for (int j = 0; j < kQK / 2; ++j) {
+      y[j] = rounded(float(x[b].qs[j] & 0x0f) * d) + m;
+      y[j + kQK / 2] = rounded(float(x[b].qs[j] >> 4) * d) + m;
     }
   }
 }
@@ -108,6 +159,7 @@ void to_f32(DType t, const void *src, float *dst, int64_t n) {
       break;
     case DType::q8_0: dequantize_row_q8_0(src, dst, n); break;
     case DType::q4_0: dequantize_row_q4_0(src, dst, n); break;
+    case DType::q4_1: dequantize_row_q4_1(src, dst, n); break;
     default:
       for (int64_t i = 0; i < n; ++i) dst[i] = float(load_int(t, src, i));
       break;
@@ -126,6 +178,7 @@ void from_f32(const float *src, DType t, void *dst, int64_t n) {
       break;
     case DType::q8_0: quantize_row_q8_0(src, dst, n); break;
     case DType::q4_0: quantize_row_q4_0(src, dst, n); break;
+    case DType::q4_1: quantize_row_q4_1(src, dst, n); break;
     case DType::i32:
       for (int64_t i = 0; i < n; ++i) static_cast<int32_t *>(dst)[i] = saturate_round<int32_t>(src[i]);
       break;

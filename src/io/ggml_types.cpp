@@ -22,16 +22,6 @@ float load_f16(const uint8_t *p) {
   return f16_to_f32(v);
 }
 
-// Q4_1: {f16 d, f16 m, u8 qs[16]}: x = nibble * d + m.
-void dequant_q4_1(const uint8_t *b, float *y) {
-  const float d = load_f16(b), m = load_f16(b + 2);
-  const uint8_t *qs = b + 4;
-  for (int j = 0; j < 16; ++j) {
-    y[j] = float(qs[j] & 0x0f) * d + m;
-    y[j + 16] = float(qs[j] >> 4) * d + m;
-  }
-}
-
 // Q5_0 / Q5_1: 4 bytes of fifth bits (bit j for element j), then nibbles like Q4.
 void dequant_q5(const uint8_t *b, float *y, bool has_min) {
   const float d = load_f16(b);
@@ -148,6 +138,7 @@ bool ggml_to_dtype(GgmlType type, DType *out) {
     case GgmlType::bf16: *out = DType::bf16; return true;
     case GgmlType::q8_0: *out = DType::q8_0; return true;
     case GgmlType::q4_0: *out = DType::q4_0; return true;
+    case GgmlType::q4_1: *out = DType::q4_1; return true;
     case GgmlType::i8: *out = DType::i8; return true;
     case GgmlType::i32: *out = DType::i32; return true;
     default: return false;
@@ -161,7 +152,7 @@ void ggml_dequantize(GgmlType type, const void *src, float *dst, int64_t n) {
   AIGC_CHECK(n % info->block_size == 0, Status::invalid_format,
              "{} tensor of {} elements is not whole blocks of {}", info->name, n, info->block_size);
   DType direct;
-  if (ggml_to_dtype(type, &direct)) {  // f32/f16/bf16/q8_0/q4_0: the core converts
+  if (ggml_to_dtype(type, &direct)) {  // f32/f16/bf16/q8_0/q4_0/q4_1: the core converts
     convert_row(direct, src, DType::f32, dst, n);
     return;
   }
@@ -169,7 +160,6 @@ void ggml_dequantize(GgmlType type, const void *src, float *dst, int64_t n) {
   const int64_t blocks = n / info->block_size;
   for (int64_t i = 0; i < blocks; ++i, b += info->block_bytes, dst += info->block_size) {
     switch (type) {
-      case GgmlType::q4_1: dequant_q4_1(b, dst); break;
       case GgmlType::q5_0: dequant_q5(b, dst, false); break;
       case GgmlType::q5_1: dequant_q5(b, dst, true); break;
       case GgmlType::q4_k: dequant_q45_k(b, dst, false); break;

@@ -1,5 +1,5 @@
 // ggml tensor types as stored in GGUF files: block sizes and dequantization to f32.
-// Types we compute with directly (F32, F16, BF16, Q8_0, Q4_0) map to a DType and are
+// Types we compute with directly (F32, F16, BF16, Q8_0, Q4_0, Q4_1) map to a DType and are
 // used in place; the others are dequantized to f32 at load.
 #pragma once
 

@@ -76,7 +76,7 @@ class GgufFile {
 
   const GgufTensorInfo *find_tensor(const std::string &name) const;
   // The tensor as a view of the mapping when its type is one of ours (f32, f16, bf16,
-  // q8_0, q4_0, i8, i32), else dequantized into a new f32 tensor. Throws
+  // q8_0, q4_0, q4_1, i8, i32), else dequantized into a new f32 tensor. Throws
   // invalid_argument for an unknown name.
   Tensor tensor(const std::string &name) const;
   // Always f32 (dequantized/converted copy unless the tensor is f32 already).

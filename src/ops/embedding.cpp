@@ -10,7 +10,7 @@ Tensor embedding(const ExecContext &ctx, const Tensor &table, const Tensor &ids)
   AIGC_CHECK(ids.defined(), Status::invalid_argument, "embedding: ids are missing");
   check_device(ctx, "embedding", {&table, &ids});
   check_dtype_in("embedding", "table", table,
-                 {DType::f32, DType::f16, DType::bf16, DType::q8_0, DType::q4_0});
+                 {DType::f32, DType::f16, DType::bf16, DType::q8_0, DType::q4_0, DType::q4_1});
   check_dtype_in("embedding", "ids", ids, {DType::i32});
   const int64_t vocab = table.size(0);
   if (ids.device().is_cpu()) {  // device ids cannot be read here; kernels trust them

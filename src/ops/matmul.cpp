@@ -25,7 +25,7 @@ Tensor matmul(const ExecContext &ctx, const Tensor &a, const Tensor &b,
   AIGC_CHECK(b.defined(), Status::invalid_argument, "matmul: b is undefined");
   check_device(ctx, op, {&a, &b, &options.bias});
   check_dtype_in(op, "a", a, {DType::f32});
-  check_dtype_in(op, "b", b, {DType::f32, DType::f16, DType::bf16, DType::q8_0, DType::q4_0});
+  check_dtype_in(op, "b", b, {DType::f32, DType::f16, DType::bf16, DType::q8_0, DType::q4_0, DType::q4_1});
   AIGC_CHECK(a.rank() >= 2, Status::shape_mismatch, "matmul: a must be at least 2-D, got {}",
              a.describe());
   AIGC_CHECK(b.rank() >= 2, Status::shape_mismatch, "matmul: b must be at least 2-D, got {}",

@@ -34,22 +34,34 @@ uint32_t gpt2_byte_to_codepoint(uint8_t byte) {
 
 Gpt2BpeTokenizer::Gpt2BpeTokenizer(std::vector<std::string> tokens,
                                    const std::vector<Merge> &merges, int32_t bos_id,
-                                   int32_t eos_id, const std::string &name)
-    : tokens_(std::move(tokens)), bos_id_(bos_id), eos_id_(eos_id) {
+                                   int32_t eos_id, const std::string &name,
+                                   Gpt2BpeOptions options)
+    : tokens_(std::move(tokens)), types_(std::move(options.types)), bos_id_(bos_id),
+      eos_id_(eos_id), pre_(options.pre), add_bos_(options.add_bos) {
   const int32_t n = int32_t(tokens_.size());
   AIGC_CHECK(n > 0, Status::invalid_format, "{}: empty vocabulary", name);
   AIGC_CHECK(bos_id_ >= -1 && bos_id_ < n && eos_id_ >= -1 && eos_id_ < n,
              Status::invalid_format, "{}: bos/eos id ({}, {}) outside the vocabulary of {}",
              name, bos_id_, eos_id_, n);
+  if (types_.empty()) types_.assign(tokens_.size(), TokenType::normal);
+  AIGC_CHECK(types_.size() == tokens_.size(), Status::invalid_format,
+             "{}: {} token types for {} tokens", name, types_.size(), tokens_.size());
+  specials_ = SpecialTokens(tokens_, types_, eos_id_, options.extra_eog);
 
   static const CodepointToByte to_byte;
-  std::unordered_map<std::string_view, int32_t> ids;
+  std::unordered_map<std::string_view, int32_t> &ids = ids_;
   ids.reserve(tokens_.size());
   token_bytes_.resize(tokens_.size());
   for (int32_t id = 0; id < n; ++id) {
     const std::string &t = tokens_[size_t(id)];
     ids.emplace(t, id);  // a duplicate keeps its first id, as HF tokenizers does
-    // Tokens outside the byte alphabet (added/special tokens) decode to their text.
+    // Control and user-defined tokens are stored as their text (HF added tokens), as
+    // are tokens outside the byte alphabet.
+    const TokenType type = types_[size_t(id)];
+    if (type == TokenType::control || type == TokenType::user_defined) {
+      token_bytes_[size_t(id)] = t;
+      continue;
+    }
     std::string bytes;
     bool mapped = true;
     for (size_t pos = 0; pos < t.size();) {
@@ -61,13 +73,14 @@ Gpt2BpeTokenizer::Gpt2BpeTokenizer(std::vector<std::string> tokens,
     }
     token_bytes_[size_t(id)] = mapped ? bytes : t;
   }
+  // Some vocabularies lack bytes never seen in training (SmolLM2 lacks 21, e.g. 0x04,
+  // 0xC0, 0xFF); such bytes are dropped before merging, as HF tokenizers' BPE without
+  // an unk_token does (llama.cpp drops them too).
   for (int b = 0; b < 256; ++b) {
     std::string piece;
     append_utf8(piece, gpt2_byte_to_codepoint(uint8_t(b)));
     const auto it = ids.find(piece);
-    AIGC_CHECK(it != ids.end(), Status::invalid_format,
-               "{}: vocabulary lacks the token for byte 0x{:02X} ('{}')", name, b, piece);
-    byte_token_[size_t(b)] = it->second;
+    byte_token_[size_t(b)] = it == ids.end() ? -1 : it->second;
   }
 
   merges_.reserve(merges.size());
@@ -82,26 +95,41 @@ Gpt2BpeTokenizer::Gpt2BpeTokenizer(std::vector<std::string> tokens,
   }
 }
 
-std::vector<int32_t> Gpt2BpeTokenizer::encode(std::string_view text, bool add_bos) const {
+std::vector<int32_t> Gpt2BpeTokenizer::encode(std::string_view text, bool add_bos,
+                                              bool parse_special) const {
   std::vector<int32_t> out;
   out.reserve(text.size() / 3 + 2);
   if (add_bos && bos_id_ >= 0) out.push_back(bos_id_);
-  for (std::string_view piece : gpt2_pretokenize(text)) encode_piece(piece, out);
+  if (!parse_special) {
+    encode_text(text, out);
+    return out;
+  }
+  for (const SpecialTokens::Segment &s : specials_.split(text)) {
+    if (s.id >= 0) out.push_back(s.id);
+    else encode_text(s.text, out);
+  }
   return out;
 }
 
+void Gpt2BpeTokenizer::encode_text(std::string_view text, std::vector<int32_t> &out) const {
+  for (std::string_view piece : pretokenize(text, pre_)) encode_piece(piece, out);
+}
+
 void Gpt2BpeTokenizer::encode_piece(std::string_view piece, std::vector<int32_t> &out) const {
-  const size_t n = piece.size();
-  if (n == 1) {
-    out.push_back(byte_token_[uint8_t(piece[0])]);
-    return;
-  }
   // Symbols form a doubly linked list over the piece's bytes; a min-heap holds candidate
   // adjacent pairs ordered by (rank, position). Entries made stale by an earlier merge
   // are recognised on pop and skipped, so a word of n bytes costs O(n log n).
-  std::vector<int32_t> id(n), prev(n), next(n);
+  std::vector<int32_t> id;
+  id.reserve(piece.size());
+  for (char c : piece)
+    if (const int32_t t = byte_token_[uint8_t(c)]; t >= 0) id.push_back(t);
+  const size_t n = id.size();
+  if (n <= 1) {
+    if (n == 1) out.push_back(id[0]);
+    return;
+  }
+  std::vector<int32_t> prev(n), next(n);
   for (size_t i = 0; i < n; ++i) {
-    id[i] = byte_token_[uint8_t(piece[i])];
     prev[i] = int32_t(i) - 1;
     next[i] = i + 1 < n ? int32_t(i + 1) : -1;
   }
@@ -145,6 +173,21 @@ const std::string &Gpt2BpeTokenizer::token_to_piece(int32_t id) const {
   AIGC_CHECK(id >= 0 && id < vocab_size(), Status::invalid_argument,
              "token id {} outside the vocabulary of {}", id, vocab_size());
   return tokens_[size_t(id)];
+}
+
+int32_t Gpt2BpeTokenizer::find_token(std::string_view piece) const {
+  const auto it = ids_.find(piece);
+  return it == ids_.end() ? -1 : it->second;
+}
+
+TokenType Gpt2BpeTokenizer::token_type(int32_t id) const {
+  AIGC_CHECK(id >= 0 && id < vocab_size(), Status::invalid_argument,
+             "token id {} outside the vocabulary of {}", id, vocab_size());
+  return types_[size_t(id)];
+}
+
+bool Gpt2BpeTokenizer::is_control(int32_t id) const {
+  return id >= 0 && id < vocab_size() && types_[size_t(id)] == TokenType::control;
 }
 
 }  // namespace aigc::tokenizer

@@ -81,4 +81,39 @@ std::vector<std::string_view> gpt2_pretokenize(std::string_view text) {
   return pieces;
 }
 
+bool pretokenizer_from_gguf_name(std::string_view name, PreTokenizer *out) {
+  if (name == "default" || name == "gpt2" || name == "gpt-2") {
+    *out = PreTokenizer::gpt2;
+  } else if (name == "smollm") {
+    *out = PreTokenizer::smollm;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+std::vector<std::string_view> pretokenize(std::string_view text, PreTokenizer kind) {
+  if (kind == PreTokenizer::gpt2) return gpt2_pretokenize(text);
+  // smollm: isolate each number character first; the GPT-2 regex then runs on each
+  // stretch in between on its own (its lookahead never sees past a digit).
+  std::vector<std::string_view> pieces;
+  size_t start = 0;
+  auto flush = [&](size_t end) {
+    if (end <= start) return;
+    for (std::string_view p : gpt2_pretokenize(text.substr(start, end - start)))
+      pieces.push_back(p);
+  };
+  for (size_t pos = 0; pos < text.size();) {
+    const DecodedChar d = decode_utf8(text, pos);
+    if (d.codepoint != kInvalidCodepoint && is_number(d.codepoint)) {
+      flush(pos);
+      pieces.push_back(text.substr(pos, d.length));
+      start = pos + d.length;
+    }
+    pos += d.length;
+  }
+  flush(text.size());
+  return pieces;
+}
+
 }  // namespace aigc::tokenizer

@@ -4,6 +4,7 @@
 #include "core/check.hpp"
 #include "io/gguf.hpp"
 #include "io/llama2c.hpp"
+#include "tokenizer/gguf_vocab.hpp"
 #include "tokenizer/sentencepiece_bpe_tokenizer.hpp"
 
 namespace aigc::tokenizer {
@@ -12,7 +13,16 @@ using PieceType = SentencePieceBpeTokenizer::PieceType;
 
 std::unique_ptr<SentencePieceBpeTokenizer> SentencePieceBpeTokenizer::from_llama2c(
     const std::string &path, int vocab_size) {
-  io::Llama2cVocab v = io::load_llama2c_vocab(path, vocab_size);
+  return from_llama2c_vocab(io::load_llama2c_vocab(path, vocab_size), path);
+}
+
+std::unique_ptr<SentencePieceBpeTokenizer> SentencePieceBpeTokenizer::from_llama2c_bytes(
+    std::shared_ptr<Storage> bytes, const std::string &name, int vocab_size) {
+  return from_llama2c_vocab(io::load_llama2c_vocab(std::move(bytes), name, vocab_size), name);
+}
+
+std::unique_ptr<SentencePieceBpeTokenizer> SentencePieceBpeTokenizer::from_llama2c_vocab(
+    io::Llama2cVocab v, const std::string &path) {
   AIGC_CHECK(v.pieces.size() >= 3, Status::invalid_format,
              "{}: {} tokens, fewer than unk/BOS/EOS", path, v.pieces.size());
   // llama2.c's export writes sentencepiece ids in order: 0 <unk>, 1 BOS, 2 EOS, then
@@ -53,16 +63,7 @@ std::unique_ptr<SentencePieceBpeTokenizer> SentencePieceBpeTokenizer::from_gguf(
                "{}: tokenizer.ggml.scores must be {} floats", name, n);
     for (size_t i = 0; i < n; ++i) scores[i] = float(s->floats[i]);
   }
-  std::vector<PieceType> types(n, PieceType::normal);
-  if (const io::GgufValue *t = gguf.find("tokenizer.ggml.token_type")) {
-    AIGC_CHECK(t->is_array() && t->ints.size() == n, Status::invalid_format,
-               "{}: tokenizer.ggml.token_type must be {} integers", name, n);
-    for (size_t i = 0; i < n; ++i) {
-      AIGC_CHECK(t->ints[i] >= 1 && t->ints[i] <= 6, Status::invalid_format,
-                 "{}: token {} has unknown token_type {}", name, i, t->ints[i]);
-      types[i] = PieceType(t->ints[i]);
-    }
-  }
+  std::vector<PieceType> types = gguf_token_types(gguf, n);
   const int64_t unk = gguf.get_int("tokenizer.ggml.unknown_token_id", 0);
   const int64_t bos = gguf.get_int("tokenizer.ggml.bos_token_id", 1);
   const int64_t eos = gguf.get_int("tokenizer.ggml.eos_token_id", 2);
@@ -72,9 +73,9 @@ std::unique_ptr<SentencePieceBpeTokenizer> SentencePieceBpeTokenizer::from_gguf(
              unk, bos, eos, n);
   bool add_prefix = true;
   if (const io::GgufValue *p = gguf.find("tokenizer.ggml.add_space_prefix")) add_prefix = p->i != 0;
-  return std::make_unique<SentencePieceBpeTokenizer>(tokens->strings, std::move(scores),
-                                                     std::move(types), int32_t(unk),
-                                                     int32_t(bos), int32_t(eos), add_prefix, name);
+  return std::make_unique<SentencePieceBpeTokenizer>(
+      tokens->strings, std::move(scores), std::move(types), int32_t(unk), int32_t(bos),
+      int32_t(eos), add_prefix, name, gguf_add_bos(gguf, true), gguf_extra_eog(gguf));
 }
 
 }  // namespace aigc::tokenizer

@@ -41,9 +41,11 @@ SentencePieceBpeTokenizer::SentencePieceBpeTokenizer(std::vector<std::string> pi
                                                      std::vector<PieceType> types,
                                                      int32_t unk_id, int32_t bos_id,
                                                      int32_t eos_id, bool add_dummy_prefix,
-                                                     const std::string &name)
+                                                     const std::string &name, bool add_bos,
+                                                     const std::vector<int32_t> &extra_eog)
     : pieces_(std::move(pieces)), scores_(std::move(scores)), types_(std::move(types)),
-      unk_id_(unk_id), bos_id_(bos_id), eos_id_(eos_id), add_dummy_prefix_(add_dummy_prefix) {
+      unk_id_(unk_id), bos_id_(bos_id), eos_id_(eos_id), add_dummy_prefix_(add_dummy_prefix),
+      add_bos_(add_bos) {
   const int32_t n = int32_t(pieces_.size());
   AIGC_CHECK(n > 0 && scores_.size() == pieces_.size() && types_.size() == pieces_.size(),
              Status::invalid_format, "{}: {} pieces but {} scores and {} types", name, n,
@@ -57,6 +59,7 @@ SentencePieceBpeTokenizer::SentencePieceBpeTokenizer(std::vector<std::string> pi
   decoded_.resize(pieces_.size());
   for (int32_t id = 0; id < n; ++id) {
     const std::string &p = pieces_[size_t(id)];
+    ids_.emplace(p, id);
     switch (types_[size_t(id)]) {
       case PieceType::normal:
       case PieceType::user_defined:
@@ -75,6 +78,8 @@ SentencePieceBpeTokenizer::SentencePieceBpeTokenizer(std::vector<std::string> pi
         decoded_[size_t(id)] = " \xE2\x81\x87 ";  // " ⁇ ", as sentencepiece prints it
         break;
       case PieceType::control:
+        decoded_[size_t(id)] = p;  // shown as written, e.g. "</s>"
+        break;
       case PieceType::unused:
         break;  // decodes to nothing
       default:
@@ -82,6 +87,7 @@ SentencePieceBpeTokenizer::SentencePieceBpeTokenizer(std::vector<std::string> pi
              int(types_[size_t(id)]));
     }
   }
+  specials_ = SpecialTokens(pieces_, types_, eos_id_, extra_eog);
 }
 
 int32_t SentencePieceBpeTokenizer::find_mergeable(std::string_view piece) const {
@@ -89,11 +95,24 @@ int32_t SentencePieceBpeTokenizer::find_mergeable(std::string_view piece) const 
   return it == mergeable_.end() ? -1 : it->second;
 }
 
-std::vector<int32_t> SentencePieceBpeTokenizer::encode(std::string_view text,
-                                                       bool add_bos) const {
+std::vector<int32_t> SentencePieceBpeTokenizer::encode(std::string_view text, bool add_bos,
+                                                       bool parse_special) const {
   std::vector<int32_t> out;
   if (add_bos && bos_id_ >= 0) out.push_back(bos_id_);
-  if (text.empty()) return out;
+  if (!parse_special) {
+    encode_text(text, out);
+    return out;
+  }
+  for (const SpecialTokens::Segment &s : specials_.split(text)) {
+    if (s.id >= 0) out.push_back(s.id);
+    else encode_text(s.text, out);
+  }
+  return out;
+}
+
+void SentencePieceBpeTokenizer::encode_text(std::string_view text,
+                                            std::vector<int32_t> &out) const {
+  if (text.empty()) return;
 
   std::string norm;
   norm.reserve(text.size() * 2 + 3);
@@ -158,7 +177,6 @@ std::vector<int32_t> SentencePieceBpeTokenizer::encode(std::string_view text,
       out.push_back(b >= 0 ? b : unk_id_);
     }
   }
-  return out;
 }
 
 std::string SentencePieceBpeTokenizer::decode_token(int32_t prev, int32_t id) const {
@@ -167,8 +185,9 @@ std::string SentencePieceBpeTokenizer::decode_token(int32_t prev, int32_t id) co
   const std::string &s = decoded_[size_t(id)];
   // The dummy prefix's space is not part of the text.
   const bool first = prev < 0 || (prev == bos_id_ && bos_id_ >= 0);
-  if (add_dummy_prefix_ && first && types_[size_t(id)] != PieceType::byte && !s.empty() &&
-      s[0] == ' ')
+  const PieceType type = types_[size_t(id)];
+  if (add_dummy_prefix_ && first && type != PieceType::byte && type != PieceType::control &&
+      !s.empty() && s[0] == ' ')
     return s.substr(1);
   return s;
 }
@@ -183,6 +202,15 @@ SentencePieceBpeTokenizer::PieceType SentencePieceBpeTokenizer::piece_type(int32
   AIGC_CHECK(id >= 0 && id < vocab_size(), Status::invalid_argument,
              "token id {} outside the vocabulary of {}", id, vocab_size());
   return types_[size_t(id)];
+}
+
+int32_t SentencePieceBpeTokenizer::find_token(std::string_view piece) const {
+  const auto it = ids_.find(piece);
+  return it == ids_.end() ? -1 : it->second;
+}
+
+bool SentencePieceBpeTokenizer::is_control(int32_t id) const {
+  return id >= 0 && id < vocab_size() && types_[size_t(id)] == PieceType::control;
 }
 
 }  // namespace aigc::tokenizer

@@ -9,7 +9,8 @@ constexpr const char *kReplacement = "\xEF\xBF\xBD";  // U+FFFD
 }
 
 std::string StreamingDetokenizer::push(int32_t id) {
-  pending_ += tokenizer_.decode_token(prev_, id);
+  const std::string bytes = tokenizer_.decode_token(prev_, id);  // validates id
+  if (show_control_ || !tokenizer_.is_control(id)) pending_ += bytes;
   prev_ = id;
   return drain();
 }

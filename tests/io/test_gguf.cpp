@@ -92,16 +92,38 @@ TEST_CASE("gguf: every tensor type dequantizes exactly as the gguf package does"
 
 TEST_CASE("gguf: types we compute with are zero-copy views of the mapping") {
   const auto f = GgufFile::open(kGolden);
-  for (const char *name : {"t.f32", "t.f16", "t.bf16", "t.q8_0", "t.q4_0"}) {
+  for (const char *name : {"t.f32", "t.f16", "t.bf16", "t.q8_0", "t.q4_0", "t.q4_1"}) {
     CAPTURE(name);
     const Tensor t = f->tensor(name);
     CHECK(t.storage()->read_only());
   }
   CHECK(f->tensor("t.q8_0").dtype() == DType::q8_0);
+  CHECK(f->tensor("t.q4_1").dtype() == DType::q4_1);
+  CHECK(f->tensor("t.q4_1").shape() == Shape{4, 256});
   CHECK(f->tensor("t.q6_k").dtype() == DType::f32);  // dequantized copy
   CHECK_FALSE(f->tensor("t.q6_k").storage()->read_only());
   CHECK(f->find_tensor("nope") == nullptr);
   CHECK_THROWS_AS(f->tensor("nope"), Error);
+}
+
+TEST_CASE("gguf: a Q4_1 view decodes bit for bit to the gguf package's values") {
+  // Q4_1 used to be dequantized to f32 at load; the view's own conversion must give the
+  // same numbers exactly (d * nibble is exact in f32, so only the + m rounds).
+  const auto f = GgufFile::open(kGolden);
+  const std::vector<uint8_t> raw = read_file(std::string(AIGC_TEST_DATA_DIR) +
+                                             "/ggml_types_expected.bin");
+  REQUIRE(raw.size() == sizeof(float) * 11 * 4 * 256);
+  const Tensor t = f->tensor("t.q4_1");
+  REQUIRE(t.dtype() == DType::q4_1);
+  std::vector<float> expected(1024);
+  std::memcpy(expected.data(), raw.data() + sizeof(float) * 5 * 1024, sizeof(float) * 1024);
+  CHECK(t.to(DType::f32).to_f32_vector() == expected);
+  CHECK(f->tensor_f32("t.q4_1").to_f32_vector() == expected);
+  // Rows are views too: the second row starts 8 blocks (160 bytes) in.
+  const Tensor row = t.select(0, 1);
+  CHECK(row.dtype() == DType::q4_1);
+  CHECK(row.to(DType::f32).to_f32_vector() ==
+        std::vector<float>(expected.begin() + 256, expected.begin() + 512));
 }
 
 TEST_CASE("gguf: every truncation of a valid file is a clear error") {

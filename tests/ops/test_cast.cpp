@@ -12,8 +12,8 @@ using namespace aigc::test;
 
 namespace {
 
-const DType kAll[] = {DType::f32, DType::i32, DType::i8,   DType::u8,
-                      DType::f16, DType::bf16, DType::q8_0, DType::q4_0};
+const DType kAll[] = {DType::f32,  DType::i32,  DType::i8,   DType::u8,  DType::f16,
+                      DType::bf16, DType::q8_0, DType::q4_0, DType::q4_1};
 
 Status status_of(const std::function<void()> &fn) { return error_status("cast", fn); }
 
@@ -52,7 +52,7 @@ TEST_CASE("cast: reference integer rounding and saturation by hand") {
   }
 }
 
-TEST_CASE("cast: q8_0 / q4_0 quantization is bit-identical to core/quant") {
+TEST_CASE("cast: q8_0 / q4_0 / q4_1 quantization is bit-identical to core/quant") {
   std::vector<float> v = tie_block();
   const Tensor rnd = random_tensor({5, 96}, DType::f32, 21, -3.f, 3.f);
   const std::vector<float> r = rnd.to_f32_vector();
@@ -62,8 +62,13 @@ TEST_CASE("cast: q8_0 / q4_0 quantization is bit-identical to core/quant") {
   const Tensor x = Tensor::from_vector<float>(v, {n / 32, 32});
   std::vector<BlockQ8_0> q8(size_t(n / 32));
   std::vector<BlockQ4_0> q4(size_t(n / 32));
+  std::vector<BlockQ4_1> q41(size_t(n / 32));
   quantize_row_q8_0(v.data(), q8.data(), n);
   quantize_row_q4_0(v.data(), q4.data(), n);
+  quantize_row_q4_1(v.data(), q41.data(), n);
+  // q4_1 of the tie block: min -4 (x[9]), max 127 (x[0]): -4 is nibble 0, 127 nibble 15.
+  CHECK(q41[0].m == f32_to_f16(-4.f));
+  CHECK(((q41[0].qs[0] & 0x0f) == 15 && (q41[0].qs[9] & 0x0f) == 0));
   CHECK(q8[0].d == f32_to_f16(1.f));
   CHECK((q8[0].qs[0] == 127 && q8[0].qs[1] == 3 && q8[0].qs[2] == -4 && q8[0].qs[3] == 1));
   for (const char *name : {"ref", "cpu"}) {
@@ -72,6 +77,10 @@ TEST_CASE("cast: q8_0 / q4_0 quantization is bit-identical to core/quant") {
     const Tensor y8 = ops::cast(c, x, DType::q8_0), y4 = ops::cast(c, x, DType::q4_0);
     CHECK(std::memcmp(y8.data(), q8.data(), y8.nbytes()) == 0);
     CHECK(std::memcmp(y4.data(), q4.data(), y4.nbytes()) == 0);
+    const Tensor y41 = ops::cast(c, x, DType::q4_1);
+    CHECK(std::memcmp(y41.data(), q41.data(), y41.nbytes()) == 0);
+    // Back to f32: the minimum of the tie block (-4, an f16 value) comes back exactly.
+    CHECK(ops::cast(c, y41, DType::f32).to_f32_vector()[9] == -4.f);
     // Dequantized back: q4_0 of the tie block has d = 127/-8, so element 0 maps to -8.
     const std::vector<float> back = ops::cast(c, y4, DType::f32).to_f32_vector();
     CHECK(back[0] == -8.f * f16_to_f32(f32_to_f16(127.f / -8.f)));
@@ -114,7 +123,7 @@ TEST_CASE("cast: odd sizes and strided sources") {
   }
   // Quantized destinations from a row-strided view (last dim contiguous).
   const Tensor x = random_tensor({9, 64}, DType::f32, 6);
-  for (DType to : {DType::q8_0, DType::q4_0}) {
+  for (DType to : {DType::q8_0, DType::q4_0, DType::q4_1}) {
     check_op(OpKind::cast, DType::f32, 0.0, [&](const ExecContext &c, Backend &b) {
       return Outputs{ops::cast(c, b.upload(x).slice(0, 1, 9, 2), to)};
     });
@@ -126,6 +135,8 @@ TEST_CASE("cast: bad inputs") {
   CHECK(status_of([&] { ops::cast(c, Tensor::zeros({3, 31}, DType::f32), DType::q8_0); }) ==
         Status::shape_mismatch);
   CHECK(status_of([&] { ops::cast(c, Tensor::zeros({5}, DType::f32), DType::q4_0); }) ==
+        Status::shape_mismatch);
+  CHECK(status_of([&] { ops::cast(c, Tensor::zeros({2, 48}, DType::f32), DType::q4_1); }) ==
         Status::shape_mismatch);
   CHECK(status_of([&] { ops::cast(c, Tensor(), DType::f16); }) == Status::invalid_argument);
   CHECK(status_of([&] { ops::cast(c, Tensor::zeros({4}, DType::f32), DType(42)); }) ==

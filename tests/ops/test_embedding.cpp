@@ -33,7 +33,7 @@ TEST_CASE("embedding: reference gathers the named rows") {
 }
 
 TEST_CASE("embedding: cpu matches reference for every table dtype") {
-  for (DType t : {DType::f32, DType::f16, DType::bf16, DType::q8_0, DType::q4_0}) {
+  for (DType t : {DType::f32, DType::f16, DType::bf16, DType::q8_0, DType::q4_0, DType::q4_1}) {
     const std::string dtype = dtype_name(t);
     CAPTURE(dtype);
     const int64_t vocab = 37, dim = is_quantized(t) ? 96 : 31;
@@ -41,7 +41,8 @@ TEST_CASE("embedding: cpu matches reference for every table dtype") {
     const Tensor ids1 = random_ints({1}, 0, int32_t(vocab - 1), 2);
     const Tensor ids2 = random_ints({7, 13}, 0, int32_t(vocab - 1), 3);
     const Tensor ids3 = random_ints({1003}, 0, int32_t(vocab / 2 - 1), 4);
-    // Same dequantization arithmetic (one f32 multiply per element): exact.
+    // Same dequantization arithmetic (one f32 multiply per element, then q4_1's add of
+    // the block minimum, neither fused): exact.
     check_op(OpKind::embedding, t, 0.0, [&](const ExecContext &c, Backend &b) {
       const Tensor dt = b.upload(table);
       return Outputs{ops::embedding(c, dt, b.upload(ids1)), ops::embedding(c, dt, b.upload(ids2)),

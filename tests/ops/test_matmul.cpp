@@ -18,7 +18,8 @@ constexpr double kTolExact = 1e-10;
 // error variance step^2/12). For uniform activations that is a relative error variance
 // of (1/127)^2 / 12 * 3 = 1.6e-5 in every output (measured: median 1.4e-5, max 6.7e-5
 // over these cases); 2e-4 allows for the spread of small cases (one output of N=1 is a
-// single sample of that ratio).
+// single sample of that ratio). q4_1 folds its block minimum in with the quantized
+// activation's block sum (ggml's Q8_1), so its error is the same sum w_i * dx_i.
 constexpr double kTolInt8Activation = 2e-4;
 
 // The CPU backend takes the int8-activation path for quantized weights up to 16 rows
@@ -27,7 +28,8 @@ double tolerance(DType weight, int64_t rows) {
   return is_quantized(weight) && rows <= 16 ? kTolInt8Activation : kTolExact;
 }
 
-const DType kWeightTypes[] = {DType::f32, DType::f16, DType::bf16, DType::q8_0, DType::q4_0};
+const DType kWeightTypes[] = {DType::f32,  DType::f16,  DType::bf16,
+                              DType::q8_0, DType::q4_0, DType::q4_1};
 
 // Runs f, which must throw aigc::Error with `status` and a message naming the op.
 template <class F> void check_error_at(int line, F &&f, Status status, const char *op_name) {
@@ -106,6 +108,12 @@ TEST_CASE("matmul: reference with exactly representable quantized and half weigh
   for (int k = 0; k < 32; ++k) w4[k] = float(k % 16 - 8);
   const Tensor wq4 = Tensor::from_vector<float>(w4, {1, 32}).to(DType::q4_0);
   check_values(ops::linear(ref, x, wq4), {-8.f}, 0.f);
+  // q4_1: min -3 and max 12 give d = 1, m = -3, so w[k] = k % 16 - 3 is exact:
+  // sum = 2 * (0 + ... + 15 - 48) = 144 -> x=0.5 gives 72.
+  std::vector<float> w41(32);
+  for (int k = 0; k < 32; ++k) w41[k] = float(k % 16 - 3);
+  const Tensor wq41 = Tensor::from_vector<float>(w41, {1, 32}).to(DType::q4_1);
+  check_values(ops::linear(ref, x, wq41), {72.f}, 0.f);
   // f16 / bf16 hold small integers exactly: [1 2 3] . [1 -2 4] = 9.
   const Tensor x3 = Tensor::from_vector<float>({1, 2, 3}, {1, 3});
   for (DType t : {DType::f16, DType::bf16}) {
@@ -115,6 +123,10 @@ TEST_CASE("matmul: reference with exactly representable quantized and half weigh
   // Every kernel matches the exact values too (the int8 activation of 0.5 is exact).
   check_values(ops::linear(context("cpu", 2), x, wq8), {63.5f, 79.f}, 1e-4f);
   check_values(ops::linear(context("cpu", 2), x, wq4), {-8.f}, 1e-4f);
+  check_values(ops::linear(context("cpu", 2), x, wq41), {72.f}, 1e-4f);
+  // M > 16 takes the decode + sgemm path.
+  const Tensor x20 = Tensor::from_vector<float>(std::vector<float>(20 * 32, 0.5f), {20, 32});
+  check_values(ops::linear(context("cpu", 2), x20, wq41), std::vector<float>(20, 72.f), 1e-4f);
 }
 
 // ---- equivalence with the reference ---------------------------------------------------
@@ -245,7 +257,7 @@ TEST_CASE("matmul: strided and expanded operands") {
 }
 
 TEST_CASE("matmul: concurrent calls on one backend agree with a serial call") {
-  for (DType t : {DType::f32, DType::q4_0, DType::f16}) {
+  for (DType t : {DType::f32, DType::q4_0, DType::q4_1, DType::f16}) {
     const std::string dtype = dtype_name(t);
     CAPTURE(dtype);
     const ExecContext cpu = context("cpu", 1);

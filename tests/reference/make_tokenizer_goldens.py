@@ -8,10 +8,21 @@
   tok512    stories260K's tok512.bin has no .model file: a plain re-implementation of
             llama2.c's encode() (score-greedy merges, byte fallback at id byte+3), which is
             first checked against sentencepiece on the 32k vocabulary's tokenizer.bin.
+  smollm2   SmolLM2-135M-Instruct's GGUF vocabulary (tokenizer.ggml.pre = "smollm") in a
+            `tokenizers` pipeline equal to the model's own tokenizer.json: BPE from the
+            GGUF tokens + merges, pre-tokenizer Sequence[Digits(individual_digits=True),
+            ByteLevel(add_prefix_space=False)], the 17 control tokens as special added
+            tokens. (transformers' GGUF loader does not know "smollm" and falls back to
+            ByteLevel alone, which keeps digit runs together: not a faithful reference.)
+            "special_cases" holds prompts with chat markers encoded that way (special
+            tokens parsed). Skipped, with the previous values kept, when the .gguf is
+            absent.
 
 Texts are stored as hex (some are not valid UTF-8). Usage:
-  pip install tokenizers sentencepiece
-  python3 tests/reference/make_tokenizer_goldens.py [models_dir]
+  pip install tokenizers sentencepiece gguf
+  python3 tests/reference/make_tokenizer_goldens.py [models_dir [user_models_dir]]
+user_models_dir (default $AIGC_USER_MODELS, else the folder `models` beside the checkout)
+holds SmolLM2-135M-Instruct.Q4_1.gguf.
 """
 import json
 import os
@@ -81,6 +92,34 @@ def gpt2_reference(models_dir):
     return tok
 
 
+SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
+SPECIAL_TEXTS = [
+    ("chatml_turn", "<|im_start|>user\nHi<|im_end|>\n"),
+    ("chatml_prompt", "<|im_start|>system\nYou are a helpful AI assistant named SmolLM, "
+                      "trained by Hugging Face<|im_end|>\n<|im_start|>user\nWhat is 2+2?"
+                      "<|im_end|>\n<|im_start|>assistant\n"),
+    ("adjacent_markers", "<|im_end|><|im_start|><|endoftext|>x<|im_end"),
+]
+
+
+def smollm2_reference(path):
+    from gguf import GGUFReader  # only needed for this vocabulary
+    r = GGUFReader(path)
+    field = lambda k: r.fields[k].contents()
+    assert field("tokenizer.ggml.model") == "gpt2" and field("tokenizer.ggml.pre") == "smollm"
+    tokens, types = field("tokenizer.ggml.tokens"), field("tokenizer.ggml.token_type")
+    merges = [tuple(m.split(" ")) for m in field("tokenizer.ggml.merges")]
+    tok = Tokenizer(models.BPE({t: i for i, t in enumerate(tokens)}, merges))
+    tok.pre_tokenizer = pre_tokenizers.Sequence([
+        pre_tokenizers.Digits(individual_digits=True),
+        pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)])
+    tok.decoder = decoders.ByteLevel()
+    control = [t for t, ty in zip(tokens, types) if ty == 3]  # CONTROL
+    tok.add_special_tokens(control)
+    assert len(control) == 17 and tokens[1] == "<|im_start|>" and tokens[2] == "<|im_end|>"
+    return tok
+
+
 def read_llama2c_vocab(path, vocab_size):
     with open(path, "rb") as f:
         data = f.read()
@@ -133,6 +172,16 @@ def llama2c_encode(pieces, scores, text: bytes):
 def main():
     models_dir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "..", "..",
                                                                  "shared", "models")
+    user_models = (sys.argv[2] if len(sys.argv) > 2 else os.environ.get("AIGC_USER_MODELS")
+                   or os.path.join(HERE, "..", "..", "..", "models"))
+    smollm_path = os.path.join(user_models, SMOLLM2_GGUF)
+    smollm = smollm2_reference(smollm_path) if os.path.exists(smollm_path) else None
+    previous = {}
+    if smollm is None and os.path.exists(OUT):
+        print(f"note: {smollm_path} not found; keeping the stored smollm2 goldens")
+        with open(OUT, encoding="utf-8") as f:
+            previous = json.load(f)
+    old_smollm = {c["label"]: c["smollm2"] for c in previous.get("cases", []) if "smollm2" in c}
     gpt2 = gpt2_reference(models_dir)
     sp = spm.SentencePieceProcessor(
         model_file=os.path.join(models_dir, "llama2-tokenizer-32k", "tokenizer.model"))
@@ -152,6 +201,11 @@ def main():
             text = raw.decode("utf-8")
             case["gpt2"] = gpt2.encode(text).ids
             assert gpt2.decode(case["gpt2"]) == text, label
+            if smollm is not None:
+                case["smollm2"] = smollm.encode(text, add_special_tokens=False).ids
+                assert smollm.decode(case["smollm2"], skip_special_tokens=False) == text, label
+            elif label in old_smollm:
+                case["smollm2"] = old_smollm[label]
             case["llama32k"] = sp.encode(text)
             # The Python llama2.c re-implementation must agree with sentencepiece on the
             # same 32k vocabulary before it is trusted as tok512's reference.
@@ -169,11 +223,24 @@ def main():
     assert facts["hello_world"] == [15496, 995]
     assert facts["once_upon"] == [7454, 2402, 257, 640, 11, 612, 373, 257, 1310, 2576, 13]
 
+    special = previous.get("special_cases", [])
+    if smollm is not None:
+        facts = {c["label"]: c["smollm2"] for c in cases if "smollm2" in c}
+        assert facts["hello_world"] == [19556, 905]
+        # Each digit is its own piece (a public SmolLM2 fact: "Hello world! 123").
+        assert smollm.encode("Hello world! 123").ids == [19556, 905, 17, 216, 33, 34, 35]
+        special = [{"label": label, "text": text,
+                    "smollm2": smollm.encode(text, add_special_tokens=False).ids}
+                   for label, text in SPECIAL_TEXTS]
+        assert special[0]["smollm2"][0] == 1 and special[0]["smollm2"][-2] == 2
+
     os.makedirs(os.path.dirname(OUT), exist_ok=True)
     with open(OUT, "w", encoding="utf-8") as f:
         # One case per line keeps the file small and its diffs readable.
         f.write('{"generator": "tests/reference/make_tokenizer_goldens.py",\n "cases": [\n')
         f.write(",\n".join("  " + json.dumps(c) for c in cases))
+        f.write("\n ],\n \"special_cases\": [\n")
+        f.write(",\n".join("  " + json.dumps(c) for c in special))
         f.write("\n ]\n}\n")
     print(f"wrote {len(cases)} cases to {os.path.normpath(OUT)}")
 

@@ -30,7 +30,7 @@ void check_round_trip(const Tokenizer &tok) {
   for (const GoldenCase &c : load_goldens()) {
     CAPTURE(c.label);
     CHECK(tok.decode(tok.encode(c.text, false)) == c.text);
-    CHECK(tok.decode(tok.encode(c.text, true)) == c.text);  // BOS decodes to nothing
+    CHECK(tok.decode(tok.encode(c.text, true), /*skip_control=*/true) == c.text);
   }
 }
 
@@ -110,7 +110,21 @@ TEST_CASE("sentencepiece: GGUF llama vocabulary equals tokenizer.bin") {
     CAPTURE(c.label);
     CHECK(tok->encode(c.text, true) == tok512().encode(c.text, true));
   }
-  CHECK(tok->decode({1, 2}).empty());  // control tokens print nothing
+  CHECK(tok->decode({1, 2}, /*skip_control=*/true).empty());
+  CHECK(tok->decode({1, 2}) == "<s></s>");  // control tokens show their text
+  CHECK(tok->add_bos_by_default());
+  CHECK(tok->is_end_of_generation(2));
+  CHECK_FALSE(tok->is_end_of_generation(1));
+  CHECK(tok->find_token("<s>") == 1);
+  // parse_special: markers become their ids; each stretch of text after one gets its
+  // own dummy prefix (llama.cpp's rule).
+  const std::vector<int32_t> a = tok->encode("a", false), b = tok->encode("b c", false);
+  std::vector<int32_t> expect = {1};
+  expect.insert(expect.end(), a.begin(), a.end());
+  expect.push_back(2);
+  expect.insert(expect.end(), b.begin(), b.end());
+  CHECK(tok->encode("<s>a</s>b c", false, true) == expect);
+  CHECK(tok->encode("<s>", false, false) != std::vector<int32_t>{1});
 
   // A GPT-2 or unknown vocabulary is refused with the file named.
   std::string msg;

@@ -26,10 +26,21 @@ inline std::string models_dir() {
 
 inline std::string model_path(const std::string &rel) { return models_dir() + "/" + rel; }
 
+// Real models the user supplies (not in the repository): $AIGC_USER_MODELS, else the
+// folder `models` beside the checkout.
+inline std::string user_models_dir() {
+  const char *env = std::getenv("AIGC_USER_MODELS");
+  return env && *env ? env : std::string(AIGC_TEST_DATA_DIR) + "/../../../models";
+}
+
+inline std::string smollm2_path() {
+  return user_models_dir() + "/SmolLM2-135M-Instruct.Q4_1.gguf";
+}
+
 // True when the file exists; otherwise records why the test is skipped.
 inline bool have(const std::string &path) {
   const bool ok = std::filesystem::exists(path);
-  if (!ok) MESSAGE("skipped: " << path << " not found (set AIGC_MODELS)");
+  if (!ok) MESSAGE("skipped: " << path << " not found (set AIGC_MODELS / AIGC_USER_MODELS)");
   return ok;
 }
 
@@ -38,7 +49,29 @@ struct GoldenCase {
   std::string text;  // raw bytes
   bool valid_utf8 = true;
   std::vector<int32_t> gpt2, llama32k, tok512;
+  bool has_smollm2 = false;
+  std::vector<int32_t> smollm2;
 };
+
+// Prompts with chat markers, encoded with special tokens parsed.
+struct SpecialCase {
+  std::string label, text;
+  std::vector<int32_t> smollm2;
+};
+
+inline nlohmann::json goldens_json() {
+  std::ifstream in(std::string(AIGC_TEST_DATA_DIR) + "/tokenizer/goldens.json");
+  REQUIRE(in.good());
+  return nlohmann::json::parse(in);
+}
+
+inline std::vector<SpecialCase> load_special_goldens() {
+  std::vector<SpecialCase> cases;
+  for (const auto &c : goldens_json().at("special_cases"))
+    cases.push_back({c.at("label").get<std::string>(), c.at("text").get<std::string>(),
+                     c.at("smollm2").get<std::vector<int32_t>>()});
+  return cases;
+}
 
 inline std::string from_hex(const std::string &hex) {
   std::string out;
@@ -48,9 +81,7 @@ inline std::string from_hex(const std::string &hex) {
 }
 
 inline std::vector<GoldenCase> load_goldens() {
-  std::ifstream in(std::string(AIGC_TEST_DATA_DIR) + "/tokenizer/goldens.json");
-  REQUIRE(in.good());
-  const nlohmann::json j = nlohmann::json::parse(in);
+  const nlohmann::json j = goldens_json();
   std::vector<GoldenCase> cases;
   for (const auto &c : j.at("cases")) {
     GoldenCase g;
@@ -60,6 +91,8 @@ inline std::vector<GoldenCase> load_goldens() {
     if (c.contains("gpt2")) g.gpt2 = c["gpt2"].get<std::vector<int32_t>>();
     if (c.contains("llama32k")) g.llama32k = c["llama32k"].get<std::vector<int32_t>>();
     g.tok512 = c.at("tok512").get<std::vector<int32_t>>();
+    g.has_smollm2 = c.contains("smollm2");
+    if (g.has_smollm2) g.smollm2 = c["smollm2"].get<std::vector<int32_t>>();
     cases.push_back(std::move(g));
   }
   return cases;

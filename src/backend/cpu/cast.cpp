@@ -23,6 +23,7 @@ bool from_f32_fast(const float *src, DType t, void *dst, int64_t n) {
     case DType::bf16: simd::f32_to_bf16_row(src, static_cast<uint16_t *>(dst), n); return true;
     case DType::q8_0: simd::quantize_row_q8_0(src, dst, n); return true;
     case DType::q4_0: simd::quantize_row_q4_0(src, dst, n); return true;
+    case DType::q4_1: simd::quantize_row_q4_1(src, dst, n); return true;
     default: return false;
   }
 }
@@ -72,7 +73,7 @@ void cast_kernel(const ExecContext &ctx, const CastArgs &a) {
 
 void register_cast(KernelTable &t) {
   t.add<OpKind::cast>(cast_kernel, {DType::f32, DType::f16, DType::bf16, DType::i32, DType::i8,
-                                     DType::u8, DType::q8_0, DType::q4_0});
+                                     DType::u8, DType::q8_0, DType::q4_0, DType::q4_1});
 }
 
 }  // namespace aigc::cpu

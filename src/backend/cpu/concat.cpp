@@ -43,7 +43,7 @@ void concat_kernel(const ExecContext &ctx, const ConcatArgs &a) {
 
 void register_concat(KernelTable &t) {
   t.add<OpKind::concat>(concat_kernel, {DType::f32, DType::f16, DType::bf16, DType::i32,
-                                         DType::i8, DType::u8, DType::q8_0, DType::q4_0});
+                                         DType::i8, DType::u8, DType::q8_0, DType::q4_0, DType::q4_1});
 }
 
 }  // namespace aigc::cpu

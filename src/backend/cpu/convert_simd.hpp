@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 
 #include "aigc/core/dtype.hpp"
 #include "aigc/core/half.hpp"
@@ -96,7 +97,15 @@ inline void f32_to_float_row(const float *src, DType t, void *dst, int64_t n) {
   }
 }
 
-// ---- q8_0 / q4_0 (n a multiple of 32), bit-identical to aigc/core/quant.cpp ---------
+// ---- q8_0 / q4_0 / q4_1 (n a multiple of 32), bit-identical to aigc/core/quant.cpp ---
+
+// GCC contracts _mm256_add_ps(_mm256_mul_ps(a, b), c) into an FMA (its C++ default is
+// -ffp-contract=fast and the intrinsics are plain vector arithmetic); the reference
+// rounds the product first. An empty asm makes the product opaque.
+inline __m256 rounded8(__m256 v) {
+  __asm__("" : "+x"(v));
+  return v;
+}
 
 // roundf (half away from zero) for 8 lanes: trunc, then step away from zero when the
 // exact fractional part is at least one half. _mm256_round_ps alone rounds half to even.
@@ -161,12 +170,50 @@ inline void quantize_row_q4_0(const float *x, void *blocks, int64_t n) {
     const __m256i fifteen = _mm256_set1_epi32(15);
     __m256i q[4];
     for (int k = 0; k < 4; ++k)  // mul then add, separately rounded as in the reference
-      q[k] = _mm256_min_epi32(_mm256_cvttps_epi32(_mm256_add_ps(_mm256_mul_ps(v[k], vid), off)),
-                              fifteen);
+      q[k] = _mm256_min_epi32(
+          _mm256_cvttps_epi32(_mm256_add_ps(rounded8(_mm256_mul_ps(v[k], vid)), off)), fifteen);
     const __m256i lo = _mm256_or_si256(q[0], _mm256_slli_epi32(q[2], 4));  // bytes 0..7
     const __m256i hi = _mm256_or_si256(q[1], _mm256_slli_epi32(q[3], 4));  // bytes 8..15
     const __m128i w0 = _mm_packs_epi32(_mm256_castsi256_si128(lo), _mm256_extracti128_si256(lo, 1));
     const __m128i w1 = _mm_packs_epi32(_mm256_castsi256_si128(hi), _mm256_extracti128_si256(hi, 1));
+    _mm_storeu_si128(reinterpret_cast<__m128i *>(y[b].qs), _mm_packus_epi16(w0, w1));
+  }
+}
+
+inline void quantize_row_q4_1(const float *x, void *blocks, int64_t n) {
+  auto *y = static_cast<BlockQ4_1 *>(blocks);
+  for (int64_t b = 0; b < n / kQK; ++b, x += kQK) {
+    __m256 v[4];
+    // The running extreme is the second operand: min/max_ps return it when a lane is
+    // NaN, so NaN is skipped like the reference's `if (x < min)` does.
+    __m256 lo = _mm256_set1_ps(std::numeric_limits<float>::max());
+    __m256 hi = _mm256_set1_ps(-std::numeric_limits<float>::max());
+    for (int k = 0; k < 4; ++k) {
+      v[k] = _mm256_loadu_ps(x + 8 * k);
+      lo = _mm256_min_ps(v[k], lo);
+      hi = _mm256_max_ps(v[k], hi);
+    }
+    __m128 l4 = _mm_min_ps(_mm256_castps256_ps128(lo), _mm256_extractf128_ps(lo, 1));
+    __m128 h4 = _mm_max_ps(_mm256_castps256_ps128(hi), _mm256_extractf128_ps(hi, 1));
+    l4 = _mm_min_ps(l4, _mm_movehl_ps(l4, l4));
+    h4 = _mm_max_ps(h4, _mm_movehl_ps(h4, h4));
+    const float min = _mm_cvtss_f32(_mm_min_ss(l4, _mm_shuffle_ps(l4, l4, 1)));
+    const float max = _mm_cvtss_f32(_mm_max_ss(h4, _mm_shuffle_ps(h4, h4, 1)));
+    const float d = (max - min) / 15.f;
+    const float id = d != 0.f ? 1.f / d : 0.f;
+    y[b].d = f32_to_f16(d);
+    y[b].m = f32_to_f16(min);
+    const __m256 vid = _mm256_set1_ps(id), vmin = _mm256_set1_ps(min), half = _mm256_set1_ps(0.5f);
+    const __m256i fifteen = _mm256_set1_epi32(15);
+    __m256i q[4];
+    for (int k = 0; k < 4; ++k) {
+      const __m256 scaled = rounded8(_mm256_mul_ps(_mm256_sub_ps(v[k], vmin), vid));
+      q[k] = _mm256_min_epi32(_mm256_cvttps_epi32(_mm256_add_ps(scaled, half)), fifteen);
+    }
+    const __m256i w_lo = _mm256_or_si256(q[0], _mm256_slli_epi32(q[2], 4));  // bytes 0..7
+    const __m256i w_hi = _mm256_or_si256(q[1], _mm256_slli_epi32(q[3], 4));  // bytes 8..15
+    const __m128i w0 = _mm_packs_epi32(_mm256_castsi256_si128(w_lo), _mm256_extracti128_si256(w_lo, 1));
+    const __m128i w1 = _mm_packs_epi32(_mm256_castsi256_si128(w_hi), _mm256_extracti128_si256(w_hi, 1));
     _mm_storeu_si128(reinterpret_cast<__m128i *>(y[b].qs), _mm_packus_epi16(w0, w1));
   }
 }
@@ -196,7 +243,23 @@ inline void dequantize_row_q4_0(const void *blocks, float *y, int64_t n) {
   }
 }
 
-// Row of any float-like dtype (f32, f16, bf16, q8_0, q4_0) -> f32; false for integer
+inline void dequantize_row_q4_1(const void *blocks, float *y, int64_t n) {
+  const auto *x = static_cast<const BlockQ4_1 *>(blocks);
+  const __m128i low4 = _mm_set1_epi8(0x0f);
+  for (int64_t b = 0; b < n / kQK; ++b, y += kQK) {
+    const __m256 d = _mm256_set1_ps(f16_to_f32(x[b].d)), m = _mm256_set1_ps(f16_to_f32(x[b].m));
+    const __m128i q = _mm_loadu_si128(reinterpret_cast<const __m128i *>(x[b].qs));
+    const __m128i lo = _mm_and_si128(q, low4);                     // elements 0..15
+    const __m128i hi = _mm_and_si128(_mm_srli_epi16(q, 4), low4);  // 16..31
+    const __m128i parts[4] = {lo, _mm_srli_si128(lo, 8), hi, _mm_srli_si128(hi, 8)};
+    for (int k = 0; k < 4; ++k) {
+      const __m256 qd = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(parts[k])), d);
+      _mm256_storeu_ps(y + 8 * k, _mm256_add_ps(rounded8(qd), m));
+    }
+  }
+}
+
+// Row of any float-like dtype (f32, f16, bf16, q8_0, q4_0, q4_1) -> f32; false for integer
 // dtypes, which have no fast path here.
 inline bool any_row_to_f32(DType t, const void *src, float *dst, int64_t n) {
   switch (t) {
@@ -205,6 +268,7 @@ inline bool any_row_to_f32(DType t, const void *src, float *dst, int64_t n) {
     case DType::bf16: bf16_to_f32_row(static_cast<const uint16_t *>(src), dst, n); return true;
     case DType::q8_0: dequantize_row_q8_0(src, dst, n); return true;
     case DType::q4_0: dequantize_row_q4_0(src, dst, n); return true;
+    case DType::q4_1: dequantize_row_q4_1(src, dst, n); return true;
     default: return false;
   }
 }

@@ -1,5 +1,5 @@
 // CPU matmul: f32 through oneDNN's matmul primitive (batch broadcast, transposes as
-// strides, bias, alpha as an output scale); f16/bf16/q8_0/q4_0 [N, K] weights through
+// strides, bias, alpha as an output scale); f16/bf16/q8_0/q4_0/q4_1 [N, K] weights through
 // our own kernels (matmul_quant.cpp).
 #include <fmt/format.h>
 
@@ -190,7 +190,7 @@ void matmul_kernel(const ExecContext &ctx, const MatmulArgs &args) {
 
 void register_matmul(KernelTable &t) {
   t.add<OpKind::matmul>(matmul_kernel,
-                        {DType::f32, DType::f16, DType::bf16, DType::q8_0, DType::q4_0});
+                        {DType::f32, DType::f16, DType::bf16, DType::q8_0, DType::q4_0, DType::q4_1});
 }
 
 }  // namespace aigc::cpu

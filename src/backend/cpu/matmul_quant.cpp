@@ -81,13 +81,29 @@ void decode_q4_0_row(const BlockQ4_0 *w, float *dst, int64_t K) {
   }
 }
 
+// nibble * d + m as one FMA: the sgemm path only needs the reference's value to within
+// an ulp (NMSE tolerance), and the fused form is the cheaper one.
+void decode_q4_1_row(const BlockQ4_1 *w, float *dst, int64_t K) {
+  for (int64_t b = 0; b < K / kQK; ++b, dst += kQK) {
+    const __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i *>(w[b].qs));
+    const __m128i low4 = _mm_set1_epi8(0x0f);
+    const __m128i lo = _mm_and_si128(raw, low4), hi = _mm_and_si128(_mm_srli_epi16(raw, 4), low4);
+    const __m128i parts[4] = {lo, _mm_srli_si128(lo, 8), hi, _mm_srli_si128(hi, 8)};
+    const __m256 d = _mm256_set1_ps(half_scale(w[b].d)), m = _mm256_set1_ps(half_scale(w[b].m));
+    for (int j = 0; j < 4; ++j)
+      _mm256_storeu_ps(dst + 8 * j,
+                       _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(parts[j])), d, m));
+  }
+}
+
 void decode_row(DType t, const void *row, float *dst, int64_t K) {
   switch (t) {
     case DType::f16: decode_f16_row(static_cast<const uint16_t *>(row), dst, K); break;
     case DType::bf16: decode_bf16_row(static_cast<const uint16_t *>(row), dst, K); break;
     case DType::q8_0: decode_q8_0_row(static_cast<const BlockQ8_0 *>(row), dst, K); break;
     case DType::q4_0: decode_q4_0_row(static_cast<const BlockQ4_0 *>(row), dst, K); break;
-    default: break;  // weight_matmul admits only the four types above
+    case DType::q4_1: decode_q4_1_row(static_cast<const BlockQ4_1 *>(row), dst, K); break;
+    default: break;  // weight_matmul admits only the five types above
   }
 }
 
@@ -200,15 +216,20 @@ template <DType T> void gemv_half(const WeightMatmulParams &p, int n_threads) {
   });
 }
 
-// ---- gemv for q8_0 / q4_0 weights: 8-bit activation blocks, integer dot products -----
+// ---- gemv for q8_0 / q4_0 / q4_1 weights: 8-bit activation blocks, integer dots -----
 
 // One activation block quantized like q8_0 but with an f32 scale (no f16 rounding).
 // q4_offset = {8 * sum(qs), 0, ..., 0} folds q4_0's "nibble - 8" into one integer
 // subtraction per block: sum (nib - 8) * q = sum nib * q - 8 * sum q.
+// s = d * sum(qs), the block sum of the quantized activation (ggml's Q8_1): q4_1's min
+// term is then one multiply per block, sum (d*nib + m) * x = d * sum(nib*x) + m*s. The
+// quantized sum, not the exact one, keeps the error sum w_i * (x_i - xq_i) as for q4_0;
+// with the exact sum it would be sum (w_i - m) * (...), larger when |m| is large.
 struct ActBlock {
   int8_t qs[kQK];
   int32_t q4_offset[8];
   float d;
+  float s;
 };
 
 void quantize_activation_row(const float *x, ActBlock *out, int64_t K) {
@@ -239,8 +260,10 @@ void quantize_activation_row(const float *x, ActBlock *out, int64_t K) {
     s = _mm_hadd_epi32(s, s);
     s = _mm_hadd_epi32(s, s);
     std::fill(out[b].q4_offset, out[b].q4_offset + 8, 0);
-    out[b].q4_offset[0] = 8 * _mm_cvtsi128_si32(s);
+    const int32_t q_sum = _mm_cvtsi128_si32(s);
+    out[b].q4_offset[0] = 8 * q_sum;
     out[b].d = max_abs / 127.f;
+    out[b].s = out[b].d * float(q_sum);
   }
 }
 
@@ -249,6 +272,7 @@ void quantize_activation_row(const float *x, ActBlock *out, int64_t K) {
 // saturation).
 struct Q8Dot {
   using Block = BlockQ8_0;
+  static constexpr bool kHasMin = false;
   static __m256i weights(const Block &b) {
     return _mm256_loadu_si256(reinterpret_cast<const __m256i *>(b.qs));
   }
@@ -258,17 +282,32 @@ struct Q8Dot {
   }
 };
 
+// The 32 nibbles (0..15) of a q4_0 / q4_1 block, element order.
+__m256i unpack_nibbles(const uint8_t *qs) {
+  const __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i *>(qs));
+  return _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(raw, 4), raw), _mm256_set1_epi8(0x0f));
+}
+
 // q4_0: the raw nibbles (0..15) are the unsigned operand; the -8 offset is subtracted
 // once per block through the activation's precomputed q4_offset.
 struct Q4Dot {
   using Block = BlockQ4_0;
-  static __m256i weights(const Block &b) {
-    const __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i *>(b.qs));
-    return _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(raw, 4), raw), _mm256_set1_epi8(0x0f));
-  }
+  static constexpr bool kHasMin = false;
+  static __m256i weights(const Block &b) { return unpack_nibbles(b.qs); }
   static __m256i dot(__m256i nib, const ActBlock &x, __m256i xq) {
     const __m256i d = _mm256_madd_epi16(_mm256_maddubs_epi16(nib, xq), _mm256_set1_epi16(1));
     return _mm256_sub_epi32(d, _mm256_loadu_si256(reinterpret_cast<const __m256i *>(x.q4_offset)));
+  }
+};
+
+// q4_1: unsigned nibbles times the activation, no offset; the block minimum m adds
+// m * sum(x) in quant_tile (kHasMin).
+struct Q41Dot {
+  using Block = BlockQ4_1;
+  static constexpr bool kHasMin = true;
+  static __m256i weights(const Block &b) { return unpack_nibbles(b.qs); }
+  static __m256i dot(__m256i nib, const ActBlock &, __m256i xq) {
+    return _mm256_madd_epi16(_mm256_maddubs_epi16(nib, xq), _mm256_set1_epi16(1));
   }
 };
 
@@ -277,6 +316,7 @@ template <class Dot, int RB, int NR>
 void quant_tile(const ActBlock *x, int64_t ldx, const typename Dot::Block *w, int64_t blocks,
                 const char *next, float *res) {
   __m256 acc[RB][NR];
+  float min_acc[RB][NR] = {};  // sum over blocks of m * s (q4_1 only)
   for (int r = 0; r < RB; ++r)
     for (int j = 0; j < NR; ++j) acc[r][j] = _mm256_setzero_ps();
   for (int64_t b = 0; b < blocks; ++b) {
@@ -295,10 +335,14 @@ void quant_tile(const ActBlock *x, int64_t ldx, const typename Dot::Block *w, in
         const __m256 dot = _mm256_cvtepi32_ps(Dot::dot(wq, x[r * ldx + b], xq[r]));
         acc[r][j] = _mm256_fmadd_ps(dot, _mm256_mul_ps(xd[r], wd), acc[r][j]);
       }
+      if constexpr (Dot::kHasMin) {
+        const float m = half_scale(wb.m);
+        for (int r = 0; r < RB; ++r) min_acc[r][j] += m * x[r * ldx + b].s;
+      }
     }
   }
   for (int r = 0; r < RB; ++r)
-    for (int j = 0; j < NR; ++j) res[r * kTile + j] = hsum(acc[r][j]);
+    for (int j = 0; j < NR; ++j) res[r * kTile + j] = hsum(acc[r][j]) + min_acc[r][j];
 }
 
 template <class Dot> void gemv_quant(const WeightMatmulParams &p, int n_threads) {
@@ -373,7 +417,8 @@ int64_t weight_gemv_max_rows(DType) { return 16; }
 
 void weight_matmul(const WeightMatmulParams &p, int n_threads, WeightPath path) {
   const DType t = p.w_type;
-  AIGC_CHECK(t == DType::f16 || t == DType::bf16 || t == DType::q8_0 || t == DType::q4_0,
+  AIGC_CHECK(t == DType::f16 || t == DType::bf16 || t == DType::q8_0 || t == DType::q4_0 ||
+                 t == DType::q4_1,
              Status::internal, "matmul: no weight kernel for {}", dtype_name(t));
   if (path == WeightPath::automatic)
     path = p.M <= weight_gemv_max_rows(p.w_type) ? WeightPath::gemv : WeightPath::dequant_gemm;
@@ -383,6 +428,7 @@ void weight_matmul(const WeightMatmulParams &p, int n_threads, WeightPath path) 
     case DType::bf16: return gemv_half<DType::bf16>(p, n_threads);
     case DType::q8_0: return gemv_quant<Q8Dot>(p, n_threads);
     case DType::q4_0: return gemv_quant<Q4Dot>(p, n_threads);
+    case DType::q4_1: return gemv_quant<Q41Dot>(p, n_threads);
     default: fail(Status::internal, "matmul: no weight kernel for {}", dtype_name(p.w_type));
   }
 }

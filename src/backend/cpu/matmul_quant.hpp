@@ -1,9 +1,9 @@
 // out = alpha * a @ w^T + bias for a half-precision or block-quantized weight w [N, K]
-// (f16, bf16, q8_0, q4_0), our own AVX2/FMA kernels: oneDNN 2.6 on AVX2 has no fast
+// (f16, bf16, q8_0, q4_0, q4_1), our own AVX2/FMA kernels: oneDNN 2.6 on AVX2 has no fast
 // f32 x f16/bf16/int4 matmul. Two strategies:
 //  - gemv: few activation rows (token-by-token decode). Each weight row is streamed once
-//    from memory and dotted with every row; q8_0/q4_0 quantize the activation to 8-bit
-//    blocks first and use integer dot products (ggml's approach).
+//    from memory and dotted with every row; q8_0/q4_0/q4_1 quantize the activation to
+//    8-bit blocks first and use integer dot products (ggml's approach).
 //  - dequant_gemm: many rows (prompt processing). Weight panels are decoded to f32 in a
 //    small per-call scratch buffer and multiplied with oneDNN's sgemm.
 #pragma once
@@ -32,7 +32,7 @@ struct WeightMatmulParams {
 // Largest M for which `automatic` picks the gemv strategy (measured crossover).
 int64_t weight_gemv_max_rows(DType w_type);
 
-// Runs with n_threads OpenMP threads. K must be a multiple of 32 for q8_0/q4_0.
+// Runs with n_threads OpenMP threads. K must be a multiple of 32 for q8_0/q4_0/q4_1.
 void weight_matmul(const WeightMatmulParams &p, int n_threads,
                    WeightPath path = WeightPath::automatic);
 

@@ -15,7 +15,7 @@ void cast_kernel(const ExecContext &, const CastArgs &a) {
 
 void register_cast(KernelTable &t) {
   t.add<OpKind::cast>(cast_kernel, {DType::f32, DType::f16, DType::bf16, DType::i32, DType::i8,
-                                     DType::u8, DType::q8_0, DType::q4_0});
+                                     DType::u8, DType::q8_0, DType::q4_0, DType::q4_1});
 }
 
 }  // namespace aigc::ref

@@ -32,7 +32,7 @@ void copy_kernel(const ExecContext &, const CopyArgs &a) {
 
 void register_copy(KernelTable &t) {
   t.add<OpKind::copy>(copy_kernel, {DType::f32, DType::f16, DType::bf16, DType::i32, DType::i8,
-                                     DType::u8, DType::q8_0, DType::q4_0});
+                                     DType::u8, DType::q8_0, DType::q4_0, DType::q4_1});
 }
 
 }  // namespace aigc::ref

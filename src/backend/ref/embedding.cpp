@@ -21,7 +21,7 @@ void embedding_kernel(const ExecContext &, const EmbeddingArgs &a) {
 
 void register_embedding(KernelTable &t) {
   t.add<OpKind::embedding>(embedding_kernel,
-                           {DType::f32, DType::f16, DType::bf16, DType::q8_0, DType::q4_0});
+                           {DType::f32, DType::f16, DType::bf16, DType::q8_0, DType::q4_0, DType::q4_1});
 }
 
 }  // namespace aigc::ref

@@ -60,7 +60,7 @@ void matmul_kernel(const ExecContext &, const MatmulArgs &args) {
 
 void register_matmul(KernelTable &t) {
   t.add<OpKind::matmul>(matmul_kernel,
-                        {DType::f32, DType::f16, DType::bf16, DType::q8_0, DType::q4_0});
+                        {DType::f32, DType::f16, DType::bf16, DType::q8_0, DType::q4_0, DType::q4_1});
 }
 
 }  // namespace aigc::ref
