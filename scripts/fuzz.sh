@@ -43,13 +43,17 @@ for target in $tok_targets; do
   cp tests/fuzz/tokenizer_seeds/$target/* "$seeds/$target/"
 done
 
+# config.json seeds: the tiny test models' configs.
+mkdir -p "$seeds/model_config"
+for d in tests/data/lm/tiny-*/; do cp "$d/config.json" "$seeds/model_config/$(basename "$d").json"; done
+
 export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
-for target in gguf safetensors llama2c $tok_targets; do
+for target in gguf safetensors llama2c model_config $tok_targets; do
   corpus=$out/corpus/$target
   mkdir -p "$corpus"
   t=$seconds
   # Tokenizer targets: 45 s by default (AIGC_FUZZ_SECONDS still sets long campaigns).
-  case $target in tokenizer_*) t=${AIGC_FUZZ_SECONDS:-45} ;; esac
+  case $target in tokenizer_*|model_config) t=${AIGC_FUZZ_SECONDS:-45} ;; esac
   echo "== fuzz_$target for ${t}s"
   "$out/tests/fuzz/fuzz_$target" "$corpus" "$seeds/$target" -max_total_time="$t" \
     -rss_limit_mb=2048 -timeout=20 -max_len=65536 -print_final_stats=1 \

@@ -1,8 +1,5 @@
 #include "models/gpt2.hpp"
 
-#include <cmath>
-#include <nlohmann/json.hpp>
-
 #include "core/check.hpp"
 #include "ops/binary.hpp"
 #include "ops/copy.hpp"
@@ -11,53 +8,6 @@
 #include "ops/unary.hpp"
 
 namespace aigc::models {
-
-void Gpt2Config::validate() const {
-  for (auto [v, name] : {std::pair{vocab_size, "vocab_size"}, {hidden_size, "n_embd"},
-                         {n_layers, "n_layer"}, {n_heads, "n_head"},
-                         {intermediate_size, "n_inner"}, {n_positions, "n_positions"}}) {
-    AIGC_CHECK(v > 0 && v <= (int64_t(1) << 31), Status::invalid_format,
-               "gpt2 config: {} must be positive, got {}", name, v);
-  }
-  AIGC_CHECK(hidden_size % n_heads == 0, Status::invalid_format,
-             "gpt2 config: n_embd {} is not a multiple of n_head {}", hidden_size, n_heads);
-  AIGC_CHECK(std::isfinite(norm_eps) && norm_eps > 0, Status::invalid_format,
-             "gpt2 config: layer_norm_epsilon must be positive");
-}
-
-Gpt2Config Gpt2Config::from_gguf(const io::GgufFile &f) {
-  Gpt2Config c;
-  c.hidden_size = f.get_int("gpt2.embedding_length");
-  c.n_layers = f.get_int("gpt2.block_count");
-  c.n_heads = f.get_int("gpt2.attention.head_count");
-  c.intermediate_size = f.get_int("gpt2.feed_forward_length", 4 * c.hidden_size);
-  c.n_positions = f.get_int("gpt2.context_length");
-  c.norm_eps = float(f.get_float("gpt2.attention.layer_norm_epsilon", 1e-5));
-  if (const auto *t = f.find_tensor("token_embd.weight")) c.vocab_size = t->shape[0];
-  c.vocab_size = f.get_int("gpt2.vocab_size", c.vocab_size);
-  return c;
-}
-
-Gpt2Config Gpt2Config::from_hf_config(const nlohmann::json &j) {
-  auto num = [&](const char *key, int64_t fallback) -> int64_t {
-    auto it = j.find(key);
-    if (it == j.end() || it->is_null()) return fallback;
-    AIGC_CHECK(it->is_number_integer(), Status::invalid_format, "config.json: '{}' is not an integer", key);
-    return it->get<int64_t>();
-  };
-  Gpt2Config c;
-  c.vocab_size = num("vocab_size", 50257);
-  c.hidden_size = num("n_embd", 768);
-  c.n_layers = num("n_layer", 12);
-  c.n_heads = num("n_head", 12);
-  c.intermediate_size = num("n_inner", 4 * c.hidden_size);
-  c.n_positions = num("n_positions", 1024);
-  c.norm_eps = j.value("layer_norm_epsilon", 1e-5f);
-  const std::string act = j.value("activation_function", std::string("gelu_new"));
-  AIGC_CHECK(act == "gelu_new" || act == "gelu_pytorch_tanh", Status::unsupported,
-             "gpt2 config: activation_function '{}' is not supported (gelu_new)", act);
-  return c;
-}
 
 // HF GPT-2 stores Conv1D weights as [in, out]; GGUF files hold them transposed already.
 static nn::Linear load_conv1d(const nn::Scope &s, int64_t out, int64_t in) {

@@ -1,8 +1,5 @@
 #include "models/llama.hpp"
 
-#include <cmath>
-#include <nlohmann/json.hpp>
-
 #include "core/check.hpp"
 #include "ops/binary.hpp"
 #include "ops/embedding.hpp"
@@ -10,120 +7,6 @@
 #include "ops/unary.hpp"
 
 namespace aigc::models {
-
-void LlamaConfig::validate() const {
-  auto positive = [&](int64_t v, const char *name) {
-    AIGC_CHECK(v > 0 && v <= (int64_t(1) << 31), Status::invalid_format,
-               "{} config: {} must be positive, got {}", arch, name, v);
-  };
-  positive(vocab_size, "vocab_size");
-  positive(hidden_size, "hidden_size");
-  positive(n_layers, "n_layers");
-  positive(n_heads, "n_heads");
-  positive(n_kv_heads, "n_kv_heads");
-  positive(head_dim, "head_dim");
-  positive(intermediate_size, "intermediate_size");
-  AIGC_CHECK(n_heads % n_kv_heads == 0, Status::invalid_format,
-             "{} config: n_heads {} is not a multiple of n_kv_heads {}", arch, n_heads, n_kv_heads);
-  AIGC_CHECK(rope_dims >= 0 && rope_dims <= head_dim && rope_dims % 2 == 0, Status::invalid_format,
-             "{} config: rope dims {} must be even and at most head_dim {}", arch, rope_dims, head_dim);
-  AIGC_CHECK(std::isfinite(norm_eps) && norm_eps > 0, Status::invalid_format,
-             "{} config: norm epsilon must be positive", arch);
-  AIGC_CHECK(std::isfinite(rope_theta) && rope_theta > 0 && std::isfinite(rope_freq_scale) &&
-                 rope_freq_scale > 0,
-             Status::invalid_format, "{} config: rope theta / scaling must be positive", arch);
-  AIGC_CHECK(sliding_window >= 0, Status::invalid_format, "{} config: negative sliding window", arch);
-}
-
-LlamaConfig LlamaConfig::from_gguf(const io::GgufFile &f) {
-  LlamaConfig c;
-  c.arch = f.get_string("general.architecture");
-  const std::string a = c.arch + ".";
-  c.hidden_size = f.get_int(a + "embedding_length");
-  c.n_layers = f.get_int(a + "block_count");
-  c.intermediate_size = f.get_int(a + "feed_forward_length");
-  c.n_heads = f.get_int(a + "attention.head_count");
-  c.n_kv_heads = f.get_int(a + "attention.head_count_kv", c.n_heads);
-  c.head_dim = c.n_heads > 0 ? f.get_int(a + "attention.key_length", c.hidden_size / c.n_heads) : 0;
-  c.context_length = f.get_int(a + "context_length", 2048);
-  c.norm_eps = float(f.get_float(a + "attention.layer_norm_rms_epsilon", 1e-5));
-  c.rope_theta = float(f.get_float(a + "rope.freq_base", 10000.0));
-  c.rope_dims = f.get_int(a + "rope.dimension_count", c.head_dim);
-  c.sliding_window = f.get_int(a + "attention.sliding_window", 0);
-  const std::string scaling = f.get_string(a + "rope.scaling.type", "none");
-  if (scaling == "linear") {
-    c.rope_freq_scale = float(1.0 / f.get_float(a + "rope.scaling.factor", 1.0));
-  } else {
-    AIGC_CHECK(scaling == "none", Status::unsupported,
-               "{}: rope scaling type '{}' is not supported (linear only)", f.name(), scaling);
-  }
-  if (const auto *t = f.find_tensor("token_embd.weight")) c.vocab_size = t->shape[0];
-  c.vocab_size = f.get_int(a + "vocab_size", c.vocab_size);
-  // llama.cpp's converter permutes LLaMA's q/k rows for the interleaved pairing; Qwen2
-  // files keep HF's layout and use the NeoX (half-split) pairing.
-  c.rope_mode = c.arch == "qwen2" ? RopeMode::half_split : RopeMode::interleaved;
-  c.qkv_bias = c.arch == "qwen2";
-  c.tied_embeddings = f.find_tensor("output.weight") == nullptr;
-  return c;
-}
-
-LlamaConfig LlamaConfig::from_hf_config(const nlohmann::json &j) {
-  auto num = [&](const char *key, auto fallback) {
-    using T = decltype(fallback);
-    auto it = j.find(key);
-    if (it == j.end() || it->is_null()) return fallback;
-    AIGC_CHECK(it->is_number(), Status::invalid_format, "config.json: '{}' is not a number", key);
-    return it->template get<T>();
-  };
-  LlamaConfig c;
-  c.arch = j.value("model_type", std::string("llama"));
-  c.vocab_size = num("vocab_size", int64_t(0));
-  c.hidden_size = num("hidden_size", int64_t(0));
-  c.n_layers = num("num_hidden_layers", int64_t(0));
-  c.n_heads = num("num_attention_heads", int64_t(0));
-  c.n_kv_heads = num("num_key_value_heads", c.n_heads);
-  c.head_dim = num("head_dim", c.n_heads > 0 ? c.hidden_size / c.n_heads : int64_t(0));
-  c.intermediate_size = num("intermediate_size", int64_t(0));
-  c.context_length = num("max_position_embeddings", int64_t(2048));
-  c.norm_eps = num("rms_norm_eps", 1e-6f);
-  c.rope_theta = num("rope_theta", 10000.f);
-  c.rope_dims = c.head_dim;
-  c.rope_mode = RopeMode::half_split;
-  c.tied_embeddings = j.value("tie_word_embeddings", false);
-  c.qkv_bias = c.arch == "qwen2" || j.value("attention_bias", false);
-  if (c.arch == "mistral" || j.value("use_sliding_window", false)) {
-    c.sliding_window = num("sliding_window", int64_t(0));
-  }
-  auto rs = j.find("rope_scaling");
-  if (rs != j.end() && rs->is_object()) {
-    std::string type = rs->value("rope_type", rs->value("type", std::string("default")));
-    if (type == "linear") {
-      c.rope_freq_scale = 1.f / rs->value("factor", 1.f);
-    } else {
-      AIGC_CHECK(type == "default", Status::unsupported,
-                 "config.json: rope_scaling type '{}' is not supported (linear only)", type);
-    }
-  }
-  return c;
-}
-
-LlamaConfig LlamaConfig::from_llama2c(const io::Llama2cConfig &l) {
-  LlamaConfig c;
-  c.arch = "llama";
-  c.vocab_size = l.vocab_size;
-  c.hidden_size = l.dim;
-  c.n_layers = l.n_layers;
-  c.n_heads = l.n_heads;
-  c.n_kv_heads = l.n_kv_heads;
-  c.head_dim = l.head_size();
-  c.intermediate_size = l.hidden_dim;
-  c.context_length = l.seq_len;
-  c.norm_eps = 1e-5f;  // run.c's rmsnorm
-  c.rope_dims = c.head_dim;
-  c.rope_mode = RopeMode::interleaved;
-  c.tied_embeddings = l.shared_classifier;
-  return c;
-}
 
 LlamaModel::LlamaModel(const LlamaConfig &config, const nn::WeightSource &weights)
     : config_(config) {
