@@ -5,11 +5,14 @@
 // M=1 also the dequantize-then-oneDNN-sgemm alternative to our integer kernels
 // (reached through the CPU backend's internal header: a benchmark may look inside).
 // Decode shapes rotate through weight copies larger than L3, so weights come from DRAM.
+// `bench_matmul gemv` (also run at the end) measures the quantized GEMV's speed and NMSE
+// at small-model decode shapes with best-of-many timing.
 #include <fmt/format.h>
 #include <omp.h>
 
 #include <Eigen/Core>
 #include <algorithm>
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -96,9 +99,86 @@ void bench_linear(const ExecContext &ctx, int64_t M, int64_t K, int64_t N,
   }
 }
 
+// Small-M quantized GEMV (int16 activation blocks) against the exact dequantize + sgemm
+// path, M = 1, 1 and 2 threads, at SmolLM2-135M (K=576, N=1536) and 1B-class (K=2048,
+// N=5632) shapes: GB/s of weight bytes (best of 600 calls: robust on a shared machine,
+// where `bench_linear`'s medians are scheduler noise; both paths interleaved so they see
+// the same load) and NMSE against f32 activations times the same dequantized weights,
+// accumulated in double.
+void bench_gemv_precision(bool from_dram = true) {
+  struct Shape2 {
+    int64_t K, N;
+  };
+  fmt::print("\nquantized gemv, M=1, vs dequantize + sgemm (best of {} calls, {})\n",
+             600, from_dram ? "weights from DRAM" : "weights cache-resident");
+  fmt::print("{:<28} {:>3} {:>12} {:>12} {:>8} {:>10} {:>10}\n", "case", "thr", "gemv GB/s",
+             "deq+sgemm", "ratio", "gemv NMSE", "deq NMSE");
+  for (const Shape2 sh : {Shape2{576, 1536}, Shape2{2048, 5632}}) {
+    const Tensor x = random_f32({1, sh.K}, uint32_t(sh.K + 1));
+    const Tensor w32 = random_f32({sh.N, sh.K}, uint32_t(sh.N + 3 * sh.K));
+    for (DType t : {DType::q8_0, DType::q4_0, DType::q4_1}) {
+      const std::vector<Tensor> ws = weight_copies(w32.to(t), from_dram);
+      const double bytes = double(ws[0].nbytes());
+      // Reference in double: x . dequantized w.
+      const std::vector<float> wf = ws[0].to(DType::f32).to_f32_vector();
+      const float *xf = x.data_as<float>();
+      std::vector<double> want(size_t(sh.N), 0.0);
+      for (int64_t n = 0; n < sh.N; ++n)
+        for (int64_t k = 0; k < sh.K; ++k) want[n] += double(xf[k]) * double(wf[n * sh.K + k]);
+      std::vector<float> out(size_t(sh.N));
+      cpu::WeightMatmulParams p;
+      p.a = xf;
+      p.lda = sh.K;
+      p.M = 1;
+      p.K = sh.K;
+      p.w_type = t;
+      p.N = sh.N;
+      p.out = out.data();
+      p.ldo = sh.N;
+      const cpu::WeightPath paths[2] = {cpu::WeightPath::gemv, cpu::WeightPath::dequant_gemm};
+      double nmse[2];
+      for (int i = 0; i < 2; ++i) {
+        p.w = ws[0].data();
+        cpu::weight_matmul(p, 1, paths[i]);
+        double err = 0, ref = 0;
+        for (int64_t n = 0; n < sh.N; ++n) {
+          err += (double(out[n]) - want[n]) * (double(out[n]) - want[n]);
+          ref += want[n] * want[n];
+        }
+        nmse[i] = err / ref;
+      }
+      for (int threads : {1, 2}) {
+        cpu::OmpThreads omp(threads);
+        double best[2] = {1e9, 1e9};
+        size_t next = 0;
+        for (int rep = 0; rep < 600; ++rep) {
+          for (int k = 0; k < 2; ++k) {  // alternate which kernel goes first
+            const int i = (rep + k) % 2;
+            p.w = ws[next++ % ws.size()].data();
+            const auto t0 = std::chrono::steady_clock::now();
+            cpu::weight_matmul(p, threads, paths[i]);
+            best[i] = std::min(
+                best[i], std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+          }
+        }
+        fmt::print("{:<28} {:>3} {:>12.1f} {:>12.1f} {:>8.2f} {:>10.1e} {:>10.1e}\n",
+                   fmt::format("{} K={} N={}", dtype_name(t), sh.K, sh.N), threads,
+                   bytes / best[0] / 1e9, bytes / best[1] / 1e9, best[1] / best[0], nmse[0],
+                   nmse[1]);
+      }
+    }
+  }
+}
+
 }  // namespace
 
-int main() {
+int main(int argc, char **argv) {
+  // `bench_matmul gemv` runs only the quantized GEMV comparison; `gemv-cached` the same
+  // with one weight copy (L2/L3 resident: the kernels' instruction throughput).
+  if (argc > 1 && (std::string(argv[1]) == "gemv" || std::string(argv[1]) == "gemv-cached")) {
+    bench_gemv_precision(std::string(argv[1]) == "gemv");
+    return 0;
+  }
   const int threads = bench_threads();
   Eigen::setNbThreads(threads);
   omp_set_num_threads(threads);
@@ -116,5 +196,6 @@ int main() {
   // Convolution-like GEMMs (im2col of an SD UNet / VAE layer): f32 only.
   bench_linear(ctx, 4096, 2880, 320, {DType::f32}, peak, bw);
   bench_linear(ctx, 1024, 576, 64, {DType::f32}, peak, bw);
+  bench_gemv_precision();
   return 0;
 }

@@ -3,7 +3,8 @@
 // f32 x f16/bf16/int4 matmul. Two strategies:
 //  - gemv: few activation rows (token-by-token decode). Each weight row is streamed once
 //    from memory and dotted with every row; q8_0/q4_0/q4_1 quantize the activation to
-//    8-bit blocks first and use integer dot products (ggml's approach).
+//    16-bit blocks first and use int16 dot products (NMSE ~2e-10 vs f32 activations;
+//    ggml's 8-bit blocks, ~2e-5, flipped greedy tokens of a 30-layer model).
 //  - dequant_gemm: many rows (prompt processing). Weight panels are decoded to f32 in a
 //    small per-call scratch buffer and multiplied with oneDNN's sgemm.
 #pragma once
