@@ -177,7 +177,14 @@ void matmul_kernel(const ExecContext &ctx, const MatmulArgs &args) {
       std::copy(bias.begin(), bias.end(), o + i);
     return;
   }
-  if (args.b.dtype() == DType::f32) return matmul_f32(ctx, args);
+  if (args.b.dtype() == DType::f32) {
+    // Decode-sized products with an f32 weight: our streaming gemv (matmul_quant.cpp).
+    const int64_t rows = args.out.numel() / std::max<int64_t>(1, args.out.size(-1));
+    if (is_weight_layout(args) && args.a.dtype() == DType::f32 &&
+        rows <= weight_gemv_max_rows(DType::f32))
+      return matmul_weight(ctx, args);
+    return matmul_f32(ctx, args);
+  }
   if (is_weight_layout(args)) return matmul_weight(ctx, args);
   // Half-precision b in another layout (batched, [K, N], strided): widen it to f32
   // once and use oneDNN. Quantized b always has the weight layout (front-end rule).

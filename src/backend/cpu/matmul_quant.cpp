@@ -158,15 +158,22 @@ void gemv_driver(const WeightMatmulParams &p, int n_threads, const Tile &tile) {
   }
 }
 
-template <DType T> __m256 load_half8(const uint16_t *w) {
-  if constexpr (T == DType::f16)
+// Element type of a float-like weight row: f32 as stored, f16/bf16 widened on load.
+template <DType T> using WeightElem = std::conditional_t<T == DType::f32, float, uint16_t>;
+
+template <DType T> __m256 load_half8(const WeightElem<T> *w) {
+  if constexpr (T == DType::f32)
+    return _mm256_loadu_ps(w);
+  else if constexpr (T == DType::f16)
     return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i *>(w)));
   else
     return load_bf16x8(w);
 }
 
-template <DType T> float half_to_float(uint16_t h) {
-  if constexpr (T == DType::f16)
+template <DType T> float half_to_float(WeightElem<T> h) {
+  if constexpr (T == DType::f32)
+    return h;
+  else if constexpr (T == DType::f16)
     return f16_to_f32(h);
   else
     return bf16_to_f32(h);
@@ -182,14 +189,14 @@ inline void prefetch_share(const char *next, size_t bytes_per_step, size_t step)
 // res[r * kTile + j] = x[r] . w[j] for RB activation rows (stride ldx) and NR weight
 // rows (stride K); `next` (or null) is prefetched along the way.
 template <DType T, int RB, int NR>
-void half_tile(const float *x, int64_t ldx, const uint16_t *w, int64_t K, const char *next,
+void half_tile(const float *x, int64_t ldx, const WeightElem<T> *w, int64_t K, const char *next,
                float *res) {
   __m256 acc[RB][NR];
   for (int r = 0; r < RB; ++r)
     for (int j = 0; j < NR; ++j) acc[r][j] = _mm256_setzero_ps();
   int64_t k = 0;
   for (; k + 8 <= K; k += 8) {
-    prefetch_share(next, NR * 8 * sizeof(uint16_t), size_t(k / 8));
+    prefetch_share(next, NR * 8 * sizeof(WeightElem<T>), size_t(k / 8));
     __m256 xv[RB];
     for (int r = 0; r < RB; ++r) xv[r] = _mm256_loadu_ps(x + r * ldx + k);
     for (int j = 0; j < NR; ++j) {
@@ -207,7 +214,7 @@ void half_tile(const float *x, int64_t ldx, const uint16_t *w, int64_t K, const 
 }
 
 template <DType T> void gemv_half(const WeightMatmulParams &p, int n_threads) {
-  const auto *w = static_cast<const uint16_t *>(p.w);
+  const auto *w = static_cast<const WeightElem<T> *>(p.w);
   gemv_driver(p, n_threads, [&](int64_t m, int rb, int64_t n0, int nr, const char *next, float *res) {
     dispatch_tile(rb, nr, [&](auto RB, auto NR) {
       half_tile<T, decltype(RB)::value, decltype(NR)::value>(p.a + m * p.lda, p.lda, w + n0 * p.K,
@@ -429,17 +436,22 @@ void dequant_gemm(const WeightMatmulParams &p, int n_threads) {
 
 // Single-thread CPU time, K = N = 2048 (see bench_matmul): the gemv kernels stay ahead of
 // decode + sgemm up to M ~ 24 for every weight type, level at 32.
-int64_t weight_gemv_max_rows(DType) { return 16; }
+// f32 weights: our gemv streams each weight row once at ~memory speed where oneDNN's small-M
+// sgemm reached ~75% of it (bench_generate, 100M f32 decode); sgemm wins from a few rows on.
+int64_t weight_gemv_max_rows(DType t) { return t == DType::f32 ? 4 : 16; }
 
 void weight_matmul(const WeightMatmulParams &p, int n_threads, WeightPath path) {
   const DType t = p.w_type;
   AIGC_CHECK(t == DType::f16 || t == DType::bf16 || t == DType::q8_0 || t == DType::q4_0 ||
-                 t == DType::q4_1,
+                 t == DType::q4_1 || t == DType::f32,
              Status::internal, "matmul: no weight kernel for {}", dtype_name(t));
   if (path == WeightPath::automatic)
     path = p.M <= weight_gemv_max_rows(p.w_type) ? WeightPath::gemv : WeightPath::dequant_gemm;
+  AIGC_CHECK(t != DType::f32 || path == WeightPath::gemv, Status::internal,
+             "matmul: f32 weights use oneDNN beyond the gemv rows");
   if (path == WeightPath::dequant_gemm) return dequant_gemm(p, n_threads);
   switch (p.w_type) {
+    case DType::f32: return gemv_half<DType::f32>(p, n_threads);
     case DType::f16: return gemv_half<DType::f16>(p, n_threads);
     case DType::bf16: return gemv_half<DType::bf16>(p, n_threads);
     case DType::q8_0: return gemv_quant16<Q8Dot16>(p, n_threads);

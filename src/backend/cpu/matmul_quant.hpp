@@ -1,5 +1,5 @@
 // out = alpha * a @ w^T + bias for a half-precision or block-quantized weight w [N, K]
-// (f16, bf16, q8_0, q4_0, q4_1), our own AVX2/FMA kernels: oneDNN 2.6 on AVX2 has no fast
+// (f16, bf16, q8_0, q4_0, q4_1; f32 for the gemv only), our own AVX2/FMA kernels: oneDNN 2.6 on AVX2 has no fast
 // f32 x f16/bf16/int4 matmul. Two strategies:
 //  - gemv: few activation rows (token-by-token decode). Each weight row is streamed once
 //    from memory and dotted with every row; q8_0/q4_0/q4_1 quantize the activation to
