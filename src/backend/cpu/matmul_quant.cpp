@@ -323,6 +323,16 @@ struct Q41Dot16 {
 // [dot_0 .. dot_3] in each 128-bit half (two partial sums each), so the f16 scale
 // conversion, the scale multiply, int->f32 conversion and the FMA are done once for
 // the 4 weight rows instead of once per row: the q4 kernels are instruction bound.
+// Widens NR weight blocks (row j at w[j * blocks]) and gathers their f16 scales (and
+// q4_1 mins) into lanes 0..NR-1. The lane index of _mm_insert_epi16 must be a constant,
+// so the rows are unrolled at compile time (a sanitizer build does not unroll loops).
+template <class Dot, class W, int... J>
+inline void gather_blocks(const typename Dot::Block *w, int64_t blocks, W *wq, __m128i &d16,
+                          __m128i &m16, std::integer_sequence<int, J...>) {
+  ((wq[J] = Dot::weights(w[J * blocks]), d16 = _mm_insert_epi16(d16, w[J * blocks].d, J)), ...);
+  if constexpr (Dot::kHasMin) ((m16 = _mm_insert_epi16(m16, w[J * blocks].m, J)), ...);
+}
+
 template <class Dot, int RB, int NR>
 void quant_tile16(const ActBlock16 *x, int64_t ldx, const typename Dot::Block *w, int64_t blocks,
                   const char *next, float *res) {
@@ -336,12 +346,7 @@ void quant_tile16(const ActBlock16 *x, int64_t ldx, const typename Dot::Block *w
     prefetch_share(next, NR * sizeof(typename Dot::Block), size_t(b));
     W16 wq[NR];
     __m128i d16 = _mm_setzero_si128(), m16 = _mm_setzero_si128();
-    for (int j = 0; j < NR; ++j) {
-      const typename Dot::Block &wb = w[j * blocks + b];
-      wq[j] = Dot::weights(wb);
-      d16 = _mm_insert_epi16(d16, wb.d, j);
-      if constexpr (Dot::kHasMin) m16 = _mm_insert_epi16(m16, wb.m, j);
-    }
+    gather_blocks<Dot>(w + b, blocks, wq, d16, m16, std::make_integer_sequence<int, NR>{});
     const __m128 wd = _mm_cvtph_ps(d16);
     for (int r = 0; r < RB; ++r) {
       const ActBlock16 &xb = x[r * ldx + b];
