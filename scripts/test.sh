@@ -26,6 +26,9 @@ cmake --build build/release -j "$jobs"
 echo "== release tests"
 ctest --test-dir build/release -j "$jobs" --output-on-failure
 
+echo "== FFI examples: Rust, Go, C# against the installed library (scripts/test-ffi.sh)"
+bash scripts/test-ffi.sh build/release
+
 echo "== sanitizer build (build/asan: ASan + UBSan)"
 cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAIGC_SANITIZE=ON \
   -DAIGC_BUILD_BENCHMARKS=OFF -DAIGC_BUILD_EXAMPLES=OFF "${launcher[@]}" >/dev/null

@@ -32,6 +32,13 @@
 #define AIGC_API __attribute__((visibility("default")))
 #endif
 
+/* Marks a function that still works but will go away with the next ABI version (docs/ABI.md). */
+#if defined(_MSC_VER)
+#define AIGC_DEPRECATED(msg) __declspec(deprecated(msg))
+#else
+#define AIGC_DEPRECATED(msg) __attribute__((deprecated(msg)))
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif

@@ -1,30 +1,109 @@
 #!/usr/bin/env python3
-"""Fails unless every dynamic symbol the shared library defines is an aigc_ C function.
+"""The ABI guard for the shared library (ctest capi.exported_symbols).
 
-Usage: check_exports.py libaigc.so
+Fails unless
+  1. every dynamic symbol the library defines is an aigc_ C function (no C++ leaks);
+  2. the exported aigc_ symbols are exactly those listed in abi_symbols.txt: a listed
+     symbol that disappeared breaks every program linked against it; a new export must
+     be added to the list on purpose (docs/ABI.md says what that promises);
+  3. the functions declared AIGC_API in include/aigc/aigc.h are exactly those listed
+     (a declaration without an export is a link error for users; an export without a
+     declaration is an undocumented ABI).
+Struct layout changes are caught by the FFI tests (scripts/test-ffi.sh), not here.
+
+Usage: check_exports.py libaigc.so [abi_symbols.txt [aigc.h]]
 """
+import pathlib
+import re
 import subprocess
 import sys
 
+HERE = pathlib.Path(__file__).resolve().parent
+DEFAULT_LIST = HERE / "abi_symbols.txt"
+DEFAULT_HEADER = HERE.parent.parent / "include" / "aigc" / "aigc.h"
 
-def main() -> int:
-    lib = sys.argv[1]
+# AIGC_API <return type> aigc_name( ... ; the return type may span lines, never a ';' or '#'
+# (so the #define AIGC_API lines do not match).
+DECLARATION = re.compile(r"\bAIGC_API\b[^;#]*?\b(aigc_[A-Za-z0-9_]+)\s*\(")
+
+
+def exported_symbols(lib: str) -> list:
     out = subprocess.run(["nm", "-D", "--defined-only", lib], check=True,
                          capture_output=True, text=True).stdout
     symbols = [line.split()[-1] for line in out.splitlines() if line.strip()]
-    symbols = [s.split("@")[0] for s in symbols]
+    return [s.split("@")[0] for s in symbols]
+
+
+def read_list(path: pathlib.Path) -> list:
+    names = []
+    for line in path.read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            names.append(line)
+    return names
+
+
+def header_functions(path: pathlib.Path) -> set:
+    text = re.sub(r"/\*.*?\*/", " ", path.read_text(), flags=re.S)  # comments may say AIGC_API
+    return set(DECLARATION.findall(text))
+
+
+def main() -> int:
+    if len(sys.argv) < 2:
+        print(__doc__)
+        return 2
+    lib = sys.argv[1]
+    list_path = pathlib.Path(sys.argv[2]) if len(sys.argv) > 2 else DEFAULT_LIST
+    header_path = pathlib.Path(sys.argv[3]) if len(sys.argv) > 3 else DEFAULT_HEADER
+
+    symbols = exported_symbols(lib)
     functions = [s for s in symbols if s.startswith("aigc_")]
     others = [s for s in symbols if not s.startswith("aigc_")]
+    failures = []
     if not functions:
-        print(f"FAIL: {lib} exports no aigc_ symbols")
-        return 1
+        failures.append(f"{lib} exports no aigc_ symbols")
     if others:
-        print(f"FAIL: {lib} exports non-aigc symbols: {others[:20]}")
-        return 1
+        failures.append(f"{lib} exports non-aigc symbols: {others[:20]}")
     if any(s.startswith("_Z") for s in functions):
-        print("FAIL: C++-mangled symbols exported")
+        failures.append("C++-mangled symbols exported")
+
+    listed = read_list(list_path)
+    if listed != sorted(set(listed)):
+        failures.append(f"{list_path.name} is not sorted and unique (one symbol a line; `LC_ALL=C sort -u`)")
+    listed_set, exported_set = set(listed), set(functions)
+    removed = sorted(listed_set - exported_set)
+    added = sorted(exported_set - listed_set)
+    if removed:
+        failures.append(
+            f"{len(removed)} symbol(s) of the stable ABI are no longer exported: {' '.join(removed)}\n"
+            "  programs linked against them break. Restore them, or (only with an AIGC_ABI_VERSION\n"
+            f"  bump and a SONAME change, see docs/ABI.md) remove them from {list_path}")
+    if added:
+        failures.append(
+            f"{len(added)} new exported symbol(s) not in the ABI list: {' '.join(added)}\n"
+            f"  add it to {list_path} (sorted) if it is meant to be public API (docs/ABI.md),\n"
+            "  otherwise do not mark it AIGC_API")
+
+    if header_path.is_file():
+        declared = header_functions(header_path)
+        undeclared = sorted(listed_set - declared)
+        unlisted = sorted(declared - listed_set)
+        if unlisted:
+            failures.append(
+                f"declared AIGC_API in {header_path.name} but not in {list_path.name}: {' '.join(unlisted)}\n"
+                "  implement and export it, and add it to the list")
+        if undeclared:
+            failures.append(
+                f"listed in {list_path.name} but not declared in {header_path.name}: {' '.join(undeclared)}")
+    else:
+        print(f"note: {header_path} not found; header check skipped")
+
+    if failures:
+        for f in failures:
+            print(f"FAIL: {f}")
         return 1
-    print(f"ok: {len(functions)} exported symbols, all aigc_*: {' '.join(sorted(functions))}")
+    print(f"ok: {len(functions)} exported symbols, all aigc_*, exactly {list_path.name}"
+          f" and the AIGC_API declarations of {header_path.name}")
     return 0
 
 

@@ -1,0 +1,3 @@
+module aigc.example/aigc
+
+go 1.19
