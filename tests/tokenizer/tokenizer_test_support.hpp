@@ -67,7 +67,8 @@ inline nlohmann::json goldens_json() {
 
 inline std::vector<SpecialCase> load_special_goldens() {
   std::vector<SpecialCase> cases;
-  for (const auto &c : goldens_json().at("special_cases"))
+  const nlohmann::json all = goldens_json();  // a range-for over at() of a temporary dangles
+  for (const auto &c : all.at("special_cases"))
     cases.push_back({c.at("label").get<std::string>(), c.at("text").get<std::string>(),
                      c.at("smollm2").get<std::vector<int32_t>>()});
   return cases;
