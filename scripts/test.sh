@@ -29,6 +29,9 @@ ctest --test-dir build/release -j "$jobs" --output-on-failure
 echo "== FFI examples: Rust, Go, C# against the installed library (scripts/test-ffi.sh)"
 bash scripts/test-ffi.sh build/release
 
+echo "== Python package: pip install . into a venv, then pytest (scripts/test-python.sh)"
+AIGC_CLI=$root/build/release/tools/aigc/aigc bash scripts/test-python.sh
+
 echo "== sanitizer build (build/asan: ASan + UBSan)"
 cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAIGC_SANITIZE=ON \
   -DAIGC_BUILD_BENCHMARKS=OFF -DAIGC_BUILD_EXAMPLES=OFF "${launcher[@]}" >/dev/null

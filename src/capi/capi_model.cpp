@@ -118,8 +118,9 @@ aigc_status aigc_chat_apply_template(const aigc_model *model, const char *templa
     } else {
       const auto jinja = m.meta("tokenizer.chat_template");
       AIGC_CHECK(jinja.has_value(), Status::unsupported,
-                 "the model has no chat template (tokenizer.chat_template); pass one with "
-                 "--chat-template NAME (chatml, llama2, llama3, mistral, gemma, phi3)");
+                 "the model has no chat template (tokenizer.chat_template); name a built-in one "
+                 "(chatml, llama2, llama3, mistral, gemma, phi3): template_name in the API, "
+                 "--chat-template NAME in the CLI");
       t = runtime::detect_chat_template(*jinja);
     }
     std::vector<runtime::ChatMessage> msgs;
