@@ -3,7 +3,8 @@
 // pre-tokenizer (bit 2: GPT-2 / smollm) and add_bos (bit 3). Checked properties:
 // every id is in the vocabulary; byte-level BPE gives the bytes back (decode(encode(x))
 // == x, special tokens included, since every byte has a token here); SentencePiece
-// without special parsing gives them back too (its dummy-prefix space is dropped).
+// without special parsing gives them back too (its dummy-prefix space is dropped) unless
+// the text holds its space marker U+2581 itself.
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -118,7 +119,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     streamed += stream.flush();
     const std::string back =
         tok.decode(add_bos ? std::vector<int32_t>(ids.begin() + 1, ids.end()) : ids);
-    const bool round_trip = !(flags & 1) || !parse_special;
+    // SentencePiece writes spaces as U+2581 "▁", so a literal "▁" in the text decodes to a
+    // space (as in the sentencepiece library): no round trip for such texts.
+    const bool spm_meta = (flags & 1) && text.find("\xE2\x96\x81") != std::string::npos;
+    const bool round_trip = (!(flags & 1) || !parse_special) && !spm_meta;
     if (round_trip && back != text) __builtin_trap();
     // The stream replaces malformed bytes; on valid UTF-8 it shows exactly decode(ids).
     const std::string all = tok.decode(ids);
