@@ -261,8 +261,10 @@ typedef struct aigc_generate_params {
   uint32_t struct_size;
   int32_t max_tokens;       /* default 128; < 0: until end of generation or context full */
   int32_t seq_id;           /* default 0 */
-  int32_t append;           /* 0 (default): clear the sequence first; 1: continue it (chat) */
-  int32_t add_bos;          /* -1 (default): the model's default; 0 or 1 */
+  int32_t append;           /* 0 (default): clear the sequence first; 1: continue it (chat;
+                               an empty prompt then just continues generating) */
+  int32_t add_bos;          /* -1 (default): the model's default for a new sequence, no BOS
+                               when appending to a non-empty one; 0 or 1 */
   int32_t parse_special;    /* 1: control-token texts in the prompt become their ids */
   int32_t ignore_eos;       /* 1: do not stop at end-of-generation tokens */
   const char *const *stop;  /* n_stop stop strings (not emitted); may be NULL */

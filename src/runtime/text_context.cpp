@@ -36,7 +36,8 @@ TextContext::TextContext(std::shared_ptr<const TextModel> model, const ContextOp
     : model_(std::move(model)),
       exec_{&model_->backend(), options.n_threads},
       cache_(model_->backend(), model_->lm().kv_shape(), options.n_seq, checked_n_ctx(*model_, options)),
-      n_batch_(options.n_batch) {}
+      n_batch_(options.n_batch),
+      last_token_(size_t(cache_.n_seq()), -1) {}
 
 void TextContext::check_cancel() {
   if (take_cancel()) throw Error(Status::cancelled, "cancelled");
@@ -45,6 +46,7 @@ void TextContext::check_cancel() {
 void TextContext::decode(const std::vector<models::SeqSpan> &spans) {
   check_cancel();
   logits_ = model_->lm().forward(exec_, cache_, spans);
+  for (const models::SeqSpan &span : spans) last_token_[size_t(span.seq)] = span.tokens.back();
 }
 
 void TextContext::seq_truncate(int32_t seq, int64_t length) {
@@ -52,6 +54,7 @@ void TextContext::seq_truncate(int32_t seq, int64_t length) {
              "seq_truncate: length {} out of range [0, {}] for sequence {}", length,
              cache_.length(seq), seq);
   cache_.set_length(seq, length);
+  last_token_[size_t(seq)] = -1;  // the token at length - 1 is not kept
 }
 
 GenerateResult TextContext::generate(std::string_view prompt, const GenerateOptions &o,
@@ -61,14 +64,23 @@ GenerateResult TextContext::generate(std::string_view prompt, const GenerateOpti
   AIGC_CHECK(o.add_bos >= -1 && o.add_bos <= 1, Status::invalid_argument,
              "generate: add_bos must be -1, 0 or 1, got {}", o.add_bos);
   StopStringMatcher stops(o.stop);
-  const bool add_bos = o.add_bos < 0 ? tok.add_bos_by_default() : o.add_bos == 1;
+  int64_t start = o.append ? cache_.length(o.seq) : 0;
+  // Appending to a non-empty sequence continues it: no BOS unless asked for.
+  const bool add_bos = o.add_bos < 0 ? start == 0 && tok.add_bos_by_default() : o.add_bos == 1;
   std::vector<int32_t> tokens = tok.encode(prompt, add_bos, o.parse_special);
-  if (tokens.empty()) {  // "" starts from BOS
+  if (tokens.empty() && start > 0) {
+    // Nothing new to add: evaluate the sequence's last token again for its logits.
+    const int32_t last = last_token_[size_t(o.seq)];
+    AIGC_CHECK(last >= 0, Status::invalid_argument,
+               "generate: appending an empty prompt needs the sequence's last token, unknown "
+               "after seq_truncate; pass a prompt");
+    tokens.push_back(last);
+    --start;
+  } else if (tokens.empty()) {  // "" starts from BOS
     AIGC_CHECK(tok.bos_id() >= 0, Status::invalid_argument,
                "generate: empty prompt and the vocabulary has no BOS token to start from");
     tokens.push_back(tok.bos_id());
   }
-  const int64_t start = o.append ? cache_.length(o.seq) : 0;
   AIGC_CHECK(start + int64_t(tokens.size()) <= cache_.n_ctx(), Status::context_full,
              "context full: the prompt has {} tokens, the sequence holds {} of n_ctx = {}",
              tokens.size(), start, cache_.n_ctx());
@@ -113,9 +125,9 @@ GenerateResult TextContext::generate(std::string_view prompt, const GenerateOpti
       break;
     }
     if (sampler) sampler->accept(token);
-    // Control tokens (e.g. <|im_start|>) are not text; a token past the tokenizer's
-    // vocabulary (padded embedding) has no text either.
-    if (token < tok.vocab_size() && !tok.is_control(token)) {
+    // A token past the tokenizer's vocabulary (padded embedding) has no text; control
+    // tokens (e.g. <|im_start|>) come out of the streaming detokenizer as "".
+    if (token < tok.vocab_size()) {
       const StopStringMatcher::Result m = stops.push(detok.push(token));
       emit(m.emit, token);
       if (m.stopped) {

@@ -27,7 +27,7 @@ struct GenerateOptions {
   int64_t max_tokens = 128;  // < 0: no limit
   int32_t seq = 0;
   bool append = false;       // continue the sequence instead of clearing it
-  int add_bos = -1;          // -1: the tokenizer's default
+  int add_bos = -1;          // -1: the tokenizer's default for a new sequence, none when appending
   bool parse_special = false;
   bool ignore_eos = false;
   std::vector<std::string> stop;
@@ -74,6 +74,7 @@ class TextContext {
   nn::KvCache cache_;
   int64_t n_batch_;
   Tensor logits_;
+  std::vector<int32_t> last_token_;  // per sequence, -1 when unknown (append with "")
   std::atomic<bool> cancel_{false};
 };
 

@@ -73,16 +73,22 @@ TEST_CASE("generate: a prompt continues in context and append continues the sequ
   g.max_tokens = 20;
   const auto first = ctx.generate("Once upon a time", g, nullptr, {});
   CHECK(first.text.rfind(", there was a little girl named Lily", 0) == 0);
-  // Greedy is deterministic: the 20 + 20 tokens of two appended calls equal 40 in one.
+  // Greedy is deterministic: 20 tokens, then 20 more appended with an empty prompt, equal
+  // 40 in one call (no BOS or other token is inserted between them).
   runtime::GenerateOptions more = g;
   more.append = true;
   const auto second = ctx.generate("", more, nullptr, {});
-  (void)second;
+  CHECK(second.n_generated == 20);
+  CHECK(ctx.seq_length(0) == first.n_prompt_tokens + 40);
   TextContext one(model, options());
   runtime::GenerateOptions g40 = g;
   g40.max_tokens = 40;
   const auto whole = one.generate("Once upon a time", g40, nullptr, {});
-  CHECK(whole.text.rfind(first.text, 0) == 0);
+  CHECK(first.text + second.text == whole.text);
+  // After a truncation the last token is unknown: an empty append prompt is an error.
+  ctx.seq_truncate(0, 3);
+  CHECK(test::error_status("last token", [&] { ctx.generate("", more, nullptr, {}); }) ==
+        Status::invalid_argument);
 }
 
 TEST_CASE("generate: stop strings end the text before the match") {
