@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/check.hpp"
+#include "ops/harness.hpp"
 #include "sampling/rng.hpp"
 #include "sampling/token_sampler.hpp"
 
@@ -40,16 +41,10 @@ Candidates run(TokenSampler &s, const std::vector<float> &logits) {
   return c;
 }
 
-// Checks that `f` throws aigc::Error(invalid_argument) whose message contains `word`.
+// Expects aigc::Error(invalid_argument) whose message contains `word` (the shared harness).
 template <class F>
 void expect_invalid(F f, const std::string &word) {
-  try {
-    f();
-    FAIL("no exception; expected one naming " << word);
-  } catch (const Error &e) {
-    CHECK(e.status() == Status::invalid_argument);
-    CHECK_MESSAGE(std::string(e.what()).find(word) != std::string::npos, e.what());
-  }
+  test::check_error(Status::invalid_argument, word.c_str(), f);
 }
 
 }  // namespace
