@@ -20,6 +20,16 @@ inline std::string user_models_dir() {
   return env && *env ? env : std::string(AIGC_TEST_DATA_DIR) + "/../../../models";
 }
 
+// Real image models converted by tools/aigc-convert (ctest fixture convert_models):
+// <dir>/<model-name>/model.safetensors + config.json. Env AIGC_CONVERTED_MODELS.
+inline std::string converted_models_dir() {
+  const char *env = std::getenv("AIGC_CONVERTED_MODELS");
+  return env && *env ? env : std::string("converted-models");
+}
+inline std::string converted_model_dir(const std::string &name) { return converted_models_dir() + "/" + name; }
+// ../shared/models/goldens/<model>.safetensors
+inline std::string golden_path(const std::string &model) { return shared_models_dir() + "/goldens/" + model + ".safetensors"; }
+
 inline std::string stories260k_path() { return shared_models_dir() + "/llama2c-stories260k/stories260K.bin"; }
 inline std::string smollm2_path() { return user_models_dir() + "/SmolLM2-135M-Instruct.Q4_1.gguf"; }
 

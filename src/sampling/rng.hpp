@@ -4,6 +4,8 @@
 // seed; docs/SAMPLING.md spells out the algorithm for re-implementation.
 #pragma once
 
+#include <cmath>
+#include <cstddef>
 #include <cstdint>
 
 namespace aigc::sampling {
@@ -45,5 +47,20 @@ class Rng {
   static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
   uint64_t s_[4];
 };
+
+// Standard normal values for latents and diffusion noise: Box-Muller on pairs of
+// uniforms, u1 = uniform(), u2 = uniform(), r = sqrt(-2 ln(1 - u1)),
+// out[2k] = r cos(2 pi u2), out[2k+1] = r sin(2 pi u2) (computed in double, stored as
+// float; an odd count drops the last sine). Same seed, same values on every platform
+// (docs/SAMPLING.md).
+inline void fill_normal(Rng &rng, float *out, size_t count) {
+  constexpr double two_pi = 6.283185307179586476925286766559;
+  for (size_t i = 0; i < count; i += 2) {
+    const double u1 = rng.uniform(), u2 = rng.uniform();
+    const double r = std::sqrt(-2.0 * std::log(1.0 - u1));
+    out[i] = float(r * std::cos(two_pi * u2));
+    if (i + 1 < count) out[i + 1] = float(r * std::sin(two_pi * u2));
+  }
+}
 
 }  // namespace aigc::sampling
