@@ -97,6 +97,7 @@ struct DiffusionTraining {
   PredictionType prediction = PredictionType::epsilon;
   // Upstream sampler quirks that a faithful reproduction needs.
   bool clamp_sample = false;          // clamp x_t to [-1, 1] after every step (dit-mnist-cond)
+  std::string variance_type = "fixed_small";  // DDPM noise: fixed_small (posterior) | fixed_large (beta)
   std::string default_sampler = "ddpm";
   int default_steps = 1000;
 };

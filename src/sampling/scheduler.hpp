@@ -66,18 +66,23 @@ class Scheduler {
   // x0 noised to training timestep t (img2img / inpainting): sqrt(abar) x0 + sqrt(1-abar) n
   // for DDPM-family, x0 + sigma(t) n for sigma-based schedulers.
   virtual Tensor add_noise(const Tensor &original, const Tensor &noise, double timestep) const = 0;
-  // The timesteps for img2img at `strength` in (0, 1]: the last ceil(n*strength)
-  // evaluations; returns the index of the first evaluation to run.
+  // img2img at `strength` in (0, 1] (diffusers' get_timesteps): runs the last
+  // floor(steps * strength) steps; returns the index of the first evaluation to run
+  // (times 2 for Heun). invalid_argument for strength outside (0, 1] or when no step is left.
   virtual size_t start_index_for_strength(double strength) const = 0;
 };
 
-// Known names: ddpm, ddim, euler, euler_a, heun, dpmpp_2m, lcm (also accepted with
-// "_karras" forced through config.use_karras_sigmas). Unknown name -> invalid_argument
-// naming the known ones.
+// Known names: ddpm, ddim, euler, euler_a, heun, dpmpp_2m, lcm; euler_karras, heun_karras
+// and dpmpp_2m_karras set config.use_karras_sigmas (schedulers without Karras sigmas ignore
+// that field, as diffusers ignores foreign config keys). Unknown name -> invalid_argument
+// naming the known ones. Bad config values -> invalid_argument.
 std::unique_ptr<Scheduler> make_scheduler(const std::string &name, const SchedulerConfig &config);
 const std::vector<std::string> &scheduler_names();
 
-// betas and alphas_cumprod of a config (trained_* when given).
+// betas and alphas_cumprod of a config (trained_* when given). Computed schedules and
+// trained_betas are rounded to float32 and accumulated as torch.cumprod does (double
+// product, float32 outputs), reproducing diffusers' tables; trained_alphas_cumprod is used
+// verbatim.
 std::vector<double> make_betas(const SchedulerConfig &config);
 std::vector<double> make_alphas_cumprod(const SchedulerConfig &config);
 
