@@ -43,17 +43,35 @@ for target in $tok_targets; do
   cp tests/fuzz/tokenizer_seeds/$target/* "$seeds/$target/"
 done
 
+# PNG seeds: tiny files of each colour type (8-bit, palette, 1-bit gray) with text chunks.
+mkdir -p "$seeds/png"
+python3 - "$seeds/png" <<'PY'
+import struct, sys, zlib, os
+out = sys.argv[1]
+def chunk(t, d): return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d))
+def png(w, h, depth, color, raw, extra=b""):
+    ihdr = struct.pack(">IIBBBBB", w, h, depth, color, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + extra + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+for name, (w, h, d, c, ch) in {"gray": (3, 2, 8, 0, 1), "rgb": (3, 2, 8, 2, 3), "rgba": (2, 2, 8, 6, 4), "ga": (2, 3, 8, 4, 2)}.items():
+    raw = b"".join(bytes([y % 5]) + bytes((x * 37 + y) % 256 for x in range(w * ch)) for y in range(h))
+    text = chunk(b"tEXt", b"Title\0seed") + chunk(b"iTXt", b"prompt\0\0\0\0\0\xe7\x8c\xab")
+    open(os.path.join(out, name + ".png"), "wb").write(png(w, h, d, c, raw, text))
+plte = chunk(b"PLTE", bytes(range(12))) + chunk(b"tRNS", b"\x00\x80")
+open(os.path.join(out, "palette2.png"), "wb").write(png(5, 2, 2, 3, b"\x00\x1b\x80\x00\xe4\x40", plte))
+open(os.path.join(out, "gray1.png"), "wb").write(png(9, 1, 1, 0, b"\x00\xa5\x80", chunk(b"zTXt", b"k\0\0" + zlib.compress(b"caf\xe9"))))
+PY
+
 # config.json seeds: the tiny test models' configs.
 mkdir -p "$seeds/model_config"
 for d in tests/data/lm/tiny-*/; do cp "$d/config.json" "$seeds/model_config/$(basename "$d").json"; done
 
 export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
-for target in gguf safetensors llama2c model_config $tok_targets; do
+for target in gguf safetensors llama2c png model_config $tok_targets; do
   corpus=$out/corpus/$target
   mkdir -p "$corpus"
   t=$seconds
   # Tokenizer targets: 45 s by default (AIGC_FUZZ_SECONDS still sets long campaigns).
-  case $target in tokenizer_*|model_config) t=${AIGC_FUZZ_SECONDS:-45} ;; esac
+  case $target in tokenizer_*|model_config) t=${AIGC_FUZZ_SECONDS:-45} ;; png) t=${AIGC_FUZZ_SECONDS:-30} ;; esac
   echo "== fuzz_$target for ${t}s"
   "$out/tests/fuzz/fuzz_$target" "$corpus" "$seeds/$target" -max_total_time="$t" \
     -rss_limit_mb=2048 -timeout=20 -max_len=65536 -print_final_stats=1 \
