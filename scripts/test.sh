@@ -40,7 +40,7 @@ cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAIGC_SANIT
   -DAIGC_BUILD_BENCHMARKS=OFF -DAIGC_BUILD_EXAMPLES=OFF "${launcher[@]}" >/dev/null
 cmake --build build/asan -j "$jobs"
 echo "== sanitizer tests"
-ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:allocator_may_return_null=1 \
+AIGC_SKIP_SLOW_TESTS=1 ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:allocator_may_return_null=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 LSAN_OPTIONS=suppressions=$root/tests/lsan.supp \
   ctest --test-dir build/asan -j "$jobs" --output-on-failure

@@ -33,6 +33,13 @@ inline std::string golden_path(const std::string &model) { return shared_models_
 inline std::string stories260k_path() { return shared_models_dir() + "/llama2c-stories260k/stories260K.bin"; }
 inline std::string smollm2_path() { return user_models_dir() + "/SmolLM2-135M-Instruct.Q4_1.gguf"; }
 
+// Long reproductions (1000-step diffusion trajectories) skip when AIGC_SKIP_SLOW_TESTS is
+// set: the sanitizer build sets it (10x slower there); the Release run always has them.
+inline bool skip_slow_tests() {
+  const char *env = std::getenv("AIGC_SKIP_SLOW_TESTS");
+  return env && *env && std::string(env) != "0";
+}
+
 inline bool file_exists(const std::string &path) { return std::ifstream(path).good(); }
 
 }  // namespace aigc::test

@@ -44,7 +44,7 @@ class Generator {
   virtual Shape latent_shape() const = 0;  // one sample's latent, e.g. [64] or [64, 1, 1]
   virtual Shape image_shape() const = 0;   // one sample's image [C, H, W]
   virtual PixelRange pixel_range() const = 0;
-  // z: f32 [N, latent_shape...]; labels: i64 or i32 [N] for class-conditional models
+  // z: f32 [N, latent_shape...]; labels: i32 [N] for class-conditional models
   // (undefined otherwise; out of range -> invalid_argument). Returns f32 [N, C, H, W].
   virtual Tensor generate(const ExecContext &ctx, const Tensor &z, const Tensor &labels) const = 0;
 };
@@ -104,7 +104,7 @@ struct DiffusionTraining {
 
 // Per-sample conditioning; unused parts stay undefined.
 struct DenoiserCondition {
-  Tensor labels;   // i64/i32 [N] class indices (class-conditional models)
+  Tensor labels;   // i32 [N] class indices (class-conditional models)
   Tensor context;  // f32 [N, T, D] text-encoder hidden states (cross-attention)
 };
 
@@ -117,6 +117,8 @@ class Denoiser {
   virtual Shape sample_shape() const = 0;
   virtual int64_t spatial_factor() const { return 1; }
   virtual int64_t context_dim() const { return 0; }  // > 0: needs condition.context
+  // Pixel range of samples in image space (pixel-space models; latent models: the VAE's).
+  virtual PixelRange pixel_range() const { return PixelRange::minus_one_one(); }
   // x f32 [N, C, H, W]; timesteps f32 [N] in training-timestep units (diffusers
   // convention: 0 = least noise ... num_train_timesteps - 1; fractional values allowed
   // for Euler-family samplers). Models with another convention convert inside.

@@ -20,6 +20,13 @@ class DdpmScheduler final : public AlphaSchedulerBase {
     AIGC_CHECK(c.variance_type == "fixed_small" || c.variance_type == "fixed_large",
                Status::invalid_argument,
                "ddpm: variance_type must be fixed_small or fixed_large, got '{}'", c.variance_type);
+    // "abar before t = 0": 1 for a schedule built from betas. A model that ships its own
+    // abar table may start it one step early (ddpm-cnn-mnist stores abar[0] = 1 - beta[0],
+    // and its sampler's last step divides by sqrt(1 - beta[0])): abar[0] / (1 - beta[0]).
+    if (!c.trained_alphas_cumprod.empty()) {
+      const std::vector<double> betas = make_betas(c);
+      abar_before_first_ = alphas_cumprod_.at(0) / (1.0 - betas.at(0));
+    }
   }
 
   void set_timesteps(int64_t steps) override {
@@ -39,7 +46,7 @@ class DdpmScheduler final : public AlphaSchedulerBase {
     const auto t = int64_t(timesteps_[index]);
     const int64_t prev_t = index + 1 < timesteps_.size() ? int64_t(timesteps_[index + 1]) : -1;
     const double abar_t = alpha_cumprod_at(t);
-    const double abar_prev = prev_t >= 0 ? alpha_cumprod_at(prev_t) : 1.0;
+    const double abar_prev = prev_t >= 0 ? alpha_cumprod_at(prev_t) : abar_before_first_;
     const double beta_prod_t = 1.0 - abar_t, beta_prod_prev = 1.0 - abar_prev;
     const double alpha_t = abar_t / abar_prev, beta_t = 1.0 - alpha_t;
 
@@ -61,6 +68,9 @@ class DdpmScheduler final : public AlphaSchedulerBase {
     }
     return to_tensor(out, sample.shape());
   }
+
+ private:
+  double abar_before_first_ = 1.0;
 };
 
 }  // namespace
