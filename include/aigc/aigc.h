@@ -306,6 +306,179 @@ AIGC_API aigc_status aigc_chat_apply_template(const aigc_model *model, const cha
                                               int32_t add_generation_prompt, char *buffer,
                                               size_t buffer_size, size_t *needed);
 
+/* ===================================================================================
+ * Image generation: GANs, VAEs, diffusion and text-to-image models (docs/ABI.md,
+ * section "Image generation").
+ * An image model is immutable after loading and may be used by any number of threads at
+ * once. Pixels given to and returned by the library as bytes are 8-bit, row-major, channels
+ * interleaved (pixel (x, y) channel c at [(y * width + x) * channels + c]). Float pixel
+ * buffers are NCHW with 0 = black and 1 = white (not clamped).
+ * Seeds: image k of a call with seed s uses seed s + k for everything random, so image k
+ * of a batch equals image 0 of a call with seed s + k.
+ * =================================================================================== */
+
+typedef struct aigc_image_model aigc_image_model;
+typedef struct aigc_images aigc_images;      /* the images one call produced */
+typedef struct aigc_image_job aigc_image_job; /* a cancellation handle */
+
+typedef enum aigc_image_model_kind {
+  AIGC_IMAGE_MODEL_KIND_GAN = 0,
+  AIGC_IMAGE_MODEL_KIND_VAE = 1,
+  AIGC_IMAGE_MODEL_KIND_DIFFUSION = 2,
+  AIGC_IMAGE_MODEL_KIND_TEXT_TO_IMAGE = 3
+} aigc_image_model_kind;
+
+typedef struct aigc_image_model_params {
+  uint32_t struct_size;
+  const char *backend; /* "cpu" (default when NULL) or "ref" */
+} aigc_image_model_params;
+
+AIGC_API aigc_status aigc_image_model_params_init(aigc_image_model_params *params,
+                                                  uint32_t struct_size);
+/* Loads a converted model directory (config.json + model.safetensors), a diffusers
+ * folder or a single-file Stable Diffusion checkpoint. params may be NULL. On failure
+ * *model is NULL. */
+AIGC_API aigc_status aigc_image_model_load(const char *path, const aigc_image_model_params *params,
+                                           aigc_image_model **model);
+AIGC_API void aigc_image_model_free(aigc_image_model *model);
+
+typedef struct aigc_image_model_info {
+  uint32_t struct_size;
+  int32_t kind;              /* aigc_image_model_kind */
+  int32_t num_classes;       /* 0: unconditional */
+  int32_t width;             /* output size; 0 when any multiple of size_factor works */
+  int32_t height;
+  int32_t channels;          /* 1 gray, 3 RGB */
+  int32_t size_factor;       /* width and height must be multiples of it */
+  int64_t latent_size;       /* floats in one image's latent (GAN, flat VAE); 0 when it
+                                depends on the image size (latent = latent_channels x
+                                height / latent_factor x width / latent_factor) */
+  int32_t latent_channels;   /* VAE / latent diffusion; GAN: latent_size */
+  int32_t latent_factor;     /* spatial VAEs: image size / latent size; 0 for flat latents */
+  int32_t default_steps;     /* diffusion; 0 otherwise */
+  int32_t has_discriminator; /* GAN: aigc_gan_score works */
+  int32_t has_encoder;       /* VAE: aigc_vae_encode works */
+  int32_t takes_prompt;      /* text-to-image */
+} aigc_image_model_info;
+
+AIGC_API aigc_status aigc_image_model_get_info(const aigc_image_model *model,
+                                               aigc_image_model_info *info);
+/* Text facts about the model: key "name", "architecture", "weights_sha256",
+ * "default_sampler" (diffusion), "class:N" (the name of class N). Caller buffer convention
+ * as aigc_system_info; AIGC_STATUS_INVALID_ARGUMENT for an unknown key or class. */
+AIGC_API aigc_status aigc_image_model_meta(const aigc_image_model *model, const char *key,
+                                           char *buffer, size_t buffer_size, size_t *needed);
+
+/* Cancellation: pass a job in aigc_image_params.job; aigc_image_job_cancel (any thread,
+ * any time) makes the running (or next) call using it return AIGC_STATUS_CANCELLED. The
+ * request is cleared when that call returns. */
+AIGC_API aigc_status aigc_image_job_new(aigc_image_job **job);
+AIGC_API void aigc_image_job_cancel(aigc_image_job *job);
+AIGC_API void aigc_image_job_free(aigc_image_job *job);
+
+/* Called after each diffusion step with the steps done and the total (img2img: only the
+ * steps run). Return non-zero to stop: the call then returns AIGC_STATUS_CANCELLED. */
+typedef int32_t (*aigc_image_progress_callback)(int32_t step, int32_t total, void *user_data);
+
+typedef struct aigc_image_params {
+  uint32_t struct_size;
+  uint64_t seed;               /* default 0 */
+  int32_t count;               /* images; default 1 */
+  int32_t class_label;         /* class-conditional models; -1 (default): image k gets
+                                  class k % num_classes */
+  const char *prompt;          /* text-to-image; NULL = "" */
+  const char *negative_prompt; /* the unconditional branch of guidance; NULL = "" */
+  int32_t steps;               /* diffusion; -1 (default): the model's; 0 is invalid */
+  const char *sampler;         /* "ddpm", "ddim", "euler", "euler_a", "heun", "dpmpp_2m",
+                                  "lcm" (+ "_karras"); NULL: the model's default */
+  float cfg_scale;             /* classifier-free guidance; < 0 (default): the model's
+                                  (7.5 text-to-image, else 1; others accept only 1) */
+  float strength;              /* img2img / inpainting, (0, 1]; default 0.8 */
+  int32_t width;               /* 0 (default): the model's size (512 for SD) */
+  int32_t height;
+  const uint8_t *init_image;   /* img2img: init_width x init_height x init_channels (1, 3
+                                  or 4; alpha ignored), the output size */
+  int32_t init_width;
+  int32_t init_height;
+  int32_t init_channels;
+  const uint8_t *mask;         /* inpainting: init_width x init_height bytes, 255 =
+                                  generate, 0 = keep the init image; NULL: none */
+  int32_t n_threads;           /* >= 1; default: physical cores */
+  int32_t grid_columns;        /* aigc_images grid; 0 (default): ceil(sqrt(count)) */
+  const float *latents;        /* optional explicit latents (GAN, VAE) or initial noise
+                                  (diffusion), n_latents floats = count x one image's */
+  size_t n_latents;
+  const float *step_noise;     /* optional explicit diffusion step noise: for each step
+                                  that adds noise, count x one image's floats */
+  size_t n_step_noise;
+  aigc_image_job *job;         /* optional; see aigc_image_job_cancel */
+  const int32_t *class_labels; /* optional: count labels, one per image (overrides
+                                  class_label) */
+} aigc_image_params;
+
+AIGC_API aigc_status aigc_image_params_init(aigc_image_params *params, uint32_t struct_size);
+
+/* Generates params->count images: GAN samples, VAE prior samples, diffusion samples,
+ * img2img / inpainting, text-to-image. callback may be NULL. On failure *images is NULL. */
+AIGC_API aigc_status aigc_image_generate(const aigc_image_model *model,
+                                         const aigc_image_params *params,
+                                         aigc_image_progress_callback callback, void *user_data,
+                                         aigc_images **images);
+
+typedef enum aigc_interpolation {
+  AIGC_INTERPOLATION_LERP = 0,
+  AIGC_INTERPOLATION_SLERP = 1
+} aigc_interpolation;
+
+/* GAN latent walk: frames >= 2 images from seed_a's latent to seed_b's (both included).
+ * method is an aigc_interpolation; class_label as in aigc_image_params (class-conditional
+ * models need one >= 0). params (may be NULL) gives n_threads and grid_columns. */
+AIGC_API aigc_status aigc_gan_interpolate(const aigc_image_model *model, uint64_t seed_a,
+                                          uint64_t seed_b, int32_t frames, int32_t method,
+                                          int32_t class_label, const aigc_image_params *params,
+                                          aigc_images **images);
+
+/* GAN discriminator logits (probability = sigmoid) of count float images of the model's
+ * size (NCHW, 0..1), n_pixels = count x channels x height x width. logits: count floats. */
+AIGC_API aigc_status aigc_gan_score(const aigc_image_model *model, const float *pixels,
+                                    size_t n_pixels, int32_t count, float *logits);
+
+/* VAE encoder: count float images (NCHW, 0..1) of width x height -> latents. mode 0: the
+ * posterior mean; 1: a sample with seed (image k: seed + k). *needed receives the floats
+ * needed; AIGC_STATUS_BUFFER_TOO_SMALL when latent_capacity is less. */
+AIGC_API aigc_status aigc_vae_encode(const aigc_image_model *model, const float *pixels,
+                                     int32_t count, int32_t channels, int32_t height,
+                                     int32_t width, int32_t mode, uint64_t seed, float *latents,
+                                     size_t latent_capacity, size_t *needed);
+/* VAE decoder: count latents (n_latents floats; spatial models: latent_channels x
+ * latent_height x latent_width each) -> float images NCHW 0..1 (not clamped) into pixels,
+ * caller buffer convention as aigc_vae_encode. class_label as in aigc_image_params. */
+AIGC_API aigc_status aigc_vae_decode(const aigc_image_model *model, const float *latents,
+                                     size_t n_latents, int32_t count, int32_t latent_height,
+                                     int32_t latent_width, int32_t class_label, float *pixels,
+                                     size_t pixel_capacity, size_t *needed);
+
+AIGC_API size_t aigc_images_count(const aigc_images *images);
+/* Image index: its size and 8-bit pixels (owned by images, valid until aigc_images_free).
+ * index -1: the grid of all images. Output pointers may be NULL. */
+AIGC_API aigc_status aigc_images_get(const aigc_images *images, int32_t index, int32_t *width,
+                                     int32_t *height, int32_t *channels, const uint8_t **pixels);
+AIGC_API void aigc_images_free(aigc_images *images);
+
+typedef struct aigc_png_params {
+  uint32_t struct_size;
+  int32_t provenance;        /* 1 (default): text chunks saying how the image was made
+                                (model, weights SHA-256, seed, sampler, steps, cfg, prompt,
+                                library version), "AI-generated" and IPTC XMP; 0: none */
+  int32_t compression_level; /* zlib 0..9, default 6 */
+} aigc_png_params;
+
+AIGC_API aigc_status aigc_png_params_init(aigc_png_params *params, uint32_t struct_size);
+/* Writes image index (-1: the grid) as a PNG file: the whole file or nothing (written to a
+ * temporary file beside it, then renamed). params may be NULL. */
+AIGC_API aigc_status aigc_images_write_png(const aigc_images *images, int32_t index,
+                                           const char *path, const aigc_png_params *params);
+
 #ifdef __cplusplus
 }
 #endif

@@ -447,3 +447,174 @@ inline GenerateResult generate(Context &context, std::string_view prompt,
 }
 
 }  // namespace aigc
+
+// ---- Image generation ------------------------------------------------------------------
+// RAII over aigc_image_model / aigc_images / aigc_image_job (aigc.h "Image generation").
+namespace aigc {
+
+inline aigc_image_params image_params() {
+  aigc_image_params p{};
+  check(aigc_image_params_init(&p, sizeof p));
+  return p;
+}
+
+class ImageJob {
+ public:
+  ImageJob() { check(aigc_image_job_new(&handle_)); }
+  ~ImageJob() { aigc_image_job_free(handle_); }
+  ImageJob(const ImageJob &) = delete;
+  ImageJob &operator=(const ImageJob &) = delete;
+  void cancel() noexcept { aigc_image_job_cancel(handle_); }  // any thread
+  aigc_image_job *get() const noexcept { return handle_; }
+
+ private:
+  aigc_image_job *handle_ = nullptr;
+};
+
+// One 8-bit image copied out of an aigc_images set.
+struct Image {
+  int32_t width = 0, height = 0, channels = 0;
+  std::vector<uint8_t> pixels;  // row-major, channels interleaved
+};
+
+class Images {
+ public:
+  Images() noexcept = default;
+  explicit Images(aigc_images *adopt) noexcept : handle_(adopt) {}
+  ~Images() { aigc_images_free(handle_); }
+  Images(Images &&o) noexcept : handle_(std::exchange(o.handle_, nullptr)) {}
+  Images &operator=(Images &&o) noexcept {
+    if (this != &o) {
+      aigc_images_free(handle_);
+      handle_ = std::exchange(o.handle_, nullptr);
+    }
+    return *this;
+  }
+  Images(const Images &) = delete;
+  Images &operator=(const Images &) = delete;
+
+  size_t size() const noexcept { return aigc_images_count(handle_); }
+  // index -1: the grid.
+  Image get(int32_t index) const {
+    Image img;
+    const uint8_t *px = nullptr;
+    check(aigc_images_get(handle_, index, &img.width, &img.height, &img.channels, &px));
+    img.pixels.assign(px, px + size_t(img.width) * size_t(img.height) * size_t(img.channels));
+    return img;
+  }
+  void write_png(int32_t index, const std::string &path, bool provenance = true) const {
+    aigc_png_params p{};
+    check(aigc_png_params_init(&p, sizeof p));
+    p.provenance = provenance ? 1 : 0;
+    check(aigc_images_write_png(handle_, index, path.c_str(), &p));
+  }
+  aigc_images *get() const noexcept { return handle_; }
+
+ private:
+  aigc_images *handle_ = nullptr;
+};
+
+namespace detail {
+struct ImageProgressState {
+  const std::function<bool(int32_t, int32_t)> *fn;
+  std::exception_ptr error;
+};
+inline int32_t image_progress_trampoline(int32_t step, int32_t total, void *user) {
+  auto *s = static_cast<ImageProgressState *>(user);
+  try {
+    return (*s->fn)(step, total) ? 0 : 1;
+  } catch (...) {
+    s->error = std::current_exception();
+    return 1;
+  }
+}
+}  // namespace detail
+
+class ImageModel {
+ public:
+  ImageModel() noexcept = default;
+  explicit ImageModel(aigc_image_model *adopt) noexcept : handle_(adopt) {}
+  ~ImageModel() { aigc_image_model_free(handle_); }
+  ImageModel(ImageModel &&o) noexcept : handle_(std::exchange(o.handle_, nullptr)) {}
+  ImageModel &operator=(ImageModel &&o) noexcept {
+    if (this != &o) {
+      aigc_image_model_free(handle_);
+      handle_ = std::exchange(o.handle_, nullptr);
+    }
+    return *this;
+  }
+  ImageModel(const ImageModel &) = delete;
+  ImageModel &operator=(const ImageModel &) = delete;
+
+  static ImageModel load(const std::string &path, const std::string &backend = "") {
+    aigc_image_model_params p{};
+    check(aigc_image_model_params_init(&p, sizeof p));
+    p.backend = backend.empty() ? nullptr : backend.c_str();
+    aigc_image_model *m = nullptr;
+    check(aigc_image_model_load(path.c_str(), &p, &m));
+    return ImageModel(m);
+  }
+
+  aigc_image_model_info info() const {
+    aigc_image_model_info info{};
+    info.struct_size = sizeof info;
+    check(aigc_image_model_get_info(handle_, &info));
+    return info;
+  }
+  // "name", "architecture", "weights_sha256", "default_sampler", "class:N".
+  std::string meta(const std::string &key) const {
+    return detail::read_text([&](char *b, size_t n, size_t *need) {
+      return aigc_image_model_meta(handle_, key.c_str(), b, n, need);
+    });
+  }
+
+  // on_step (may be empty) returns false to stop (StatusError with AIGC_STATUS_CANCELLED).
+  Images generate(const aigc_image_params &params,
+                  const std::function<bool(int32_t step, int32_t total)> &on_step = {}) const {
+    aigc_images *out = nullptr;
+    detail::ImageProgressState state{&on_step, nullptr};
+    const aigc_status st = aigc_image_generate(handle_, &params,
+                                               on_step ? &detail::image_progress_trampoline : nullptr,
+                                               &state, &out);
+    if (state.error) std::rethrow_exception(state.error);
+    check(st);
+    return Images(out);
+  }
+  Images interpolate(uint64_t seed_a, uint64_t seed_b, int32_t frames, bool slerp = true,
+                     int32_t class_label = -1) const {
+    aigc_images *out = nullptr;
+    check(aigc_gan_interpolate(handle_, seed_a, seed_b, frames,
+                               slerp ? AIGC_INTERPOLATION_SLERP : AIGC_INTERPOLATION_LERP, class_label,
+                               nullptr, &out));
+    return Images(out);
+  }
+  std::vector<float> vae_decode(const std::vector<float> &latents, int32_t count, int32_t latent_height = 0,
+                                int32_t latent_width = 0, int32_t class_label = -1) const {
+    size_t needed = 0;
+    const aigc_status st = aigc_vae_decode(handle_, latents.data(), latents.size(), count, latent_height,
+                                           latent_width, class_label, nullptr, 0, &needed);
+    if (st != AIGC_STATUS_BUFFER_TOO_SMALL) check(st);
+    std::vector<float> out(needed);
+    check(aigc_vae_decode(handle_, latents.data(), latents.size(), count, latent_height, latent_width,
+                          class_label, out.data(), out.size(), &needed));
+    return out;
+  }
+  std::vector<float> vae_encode(const std::vector<float> &pixels, int32_t count, int32_t channels,
+                                int32_t height, int32_t width, bool sample = false, uint64_t seed = 0) const {
+    size_t needed = 0;
+    const aigc_status st = aigc_vae_encode(handle_, pixels.data(), count, channels, height, width,
+                                           sample ? 1 : 0, seed, nullptr, 0, &needed);
+    if (st != AIGC_STATUS_BUFFER_TOO_SMALL) check(st);
+    std::vector<float> out(needed);
+    check(aigc_vae_encode(handle_, pixels.data(), count, channels, height, width, sample ? 1 : 0, seed,
+                          out.data(), out.size(), &needed));
+    return out;
+  }
+
+  aigc_image_model *get() const noexcept { return handle_; }
+
+ private:
+  aigc_image_model *handle_ = nullptr;
+};
+
+}  // namespace aigc

@@ -46,7 +46,7 @@ class DdpmCnn final : public Denoiser {
   const ImageModelInfo &info() const override { return info_; }
   const DiffusionTraining &training() const override { return training_; }
   Shape sample_shape() const override { return config_.image_shape; }
-  PixelRange pixel_range() const { return config_.pixel_range; }
+  PixelRange pixel_range() const override { return config_.pixel_range; }
   const DdpmCnnConfig &config() const { return config_; }
 
   // x f32 [N, C, H, W]; timesteps f32 or i32 [N], diffusers units t in [0, n_T - 1]

@@ -64,7 +64,7 @@ class Dit final : public Denoiser {
   Shape sample_shape() const override {
     return Shape({config_.in_channels, config_.image_size, config_.image_size});
   }
-  PixelRange pixel_range() const { return config_.pixel_range; }
+  PixelRange pixel_range() const override { return config_.pixel_range; }
   const DitConfig &config() const { return config_; }
 
   // x f32 [N, C, S, S]; timesteps f32 or i32 [N] in 0..T-1; condition.labels i32 (or
