@@ -33,7 +33,8 @@ echo "== FFI examples: Rust, Go, C# against the installed library (scripts/test-
 bash scripts/test-ffi.sh build/release
 
 echo "== Python package: pip install . into a venv, then pytest (scripts/test-python.sh)"
-AIGC_CLI=$root/build/release/tools/aigc/aigc bash scripts/test-python.sh
+AIGC_CLI=$root/build/release/tools/aigc/aigc AIGC_CONVERTED_MODELS=$root/build/release/converted-models \
+  bash scripts/test-python.sh
 
 echo "== sanitizer build (build/asan: ASan + UBSan)"
 cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAIGC_SANITIZE=ON \

@@ -1,15 +1,22 @@
 #!/usr/bin/env python3
 """Runs one case of the `aigc` command-line tests (tests/cli/CMakeLists.txt).
 
-usage: cli_test.py --aigc BIN --models DIR --user-models DIR --data DIR CASE
+usage: cli_test.py --aigc BIN --models DIR --user-models DIR --data DIR
+                   [--converted DIR] CASE
 Exit codes: 0 pass, 1 fail, 77 skipped (a model file is absent).
+Image cases use the converted models (--converted, default $AIGC_CONVERTED_MODELS).
 """
 import argparse
 import math
 import os
 import re
+import signal
+import struct
 import subprocess
 import sys
+import tempfile
+import time
+import zlib
 
 SKIP = 77
 # tests/../shared/models/goldens/README.md, llama2c-stories260k: greedy_text. The library
@@ -68,14 +75,115 @@ def smollm(opts):
     return path
 
 
+def converted(opts, name):
+    path = os.path.join(opts.converted or "", name)
+    if not opts.converted or not os.path.exists(os.path.join(path, "config.json")):
+        print(f"SKIP: converted model {name} not found (--converted / AIGC_CONVERTED_MODELS)")
+        sys.exit(SKIP)
+    return path
+
+
+# ---- PNG checker: a small independent decoder (chunks, CRCs, text, 8-bit pixels) ----------
+
+def read_png(path):
+    """Returns (width, height, channels, pixels bytes, {text key: value}); raises Fail."""
+    data = open(path, "rb").read()
+    if data[:8] != b"\x89PNG\r\n\x1a\n":
+        raise Fail(f"{path}: no PNG signature")
+    pos, idat, text, ihdr = 8, b"", {}, None
+    while True:
+        if pos + 12 > len(data):
+            raise Fail(f"{path}: truncated (no IEND)")
+        length, ctype = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + length]
+        (crc,) = struct.unpack(">I", data[pos + 8 + length:pos + 12 + length])
+        if zlib.crc32(ctype + body) & 0xFFFFFFFF != crc:
+            raise Fail(f"{path}: bad CRC in {ctype!r}")
+        pos += 12 + length
+        if ctype == b"IHDR":
+            ihdr = struct.unpack(">IIBBBBB", body)
+        elif ctype == b"IDAT":
+            idat += body
+        elif ctype == b"tEXt":
+            k, v = body.split(b"\0", 1)
+            text[k.decode("latin-1")] = v.decode("latin-1")
+        elif ctype == b"iTXt":
+            k, rest = body.split(b"\0", 1)
+            compressed = rest[0]
+            _, _, rest = rest[2:].split(b"\0", 2)  # language tag, translated keyword
+            v = zlib.decompress(rest) if compressed else rest
+            text[k.decode("latin-1")] = v.decode("utf-8")
+        elif ctype == b"IEND":
+            break
+    if pos != len(data):
+        raise Fail(f"{path}: bytes after IEND")
+    w, h, depth, color, _, _, interlace = ihdr
+    channels = {0: 1, 2: 3, 4: 2, 6: 4}.get(color)
+    if depth != 8 or channels is None or interlace:
+        raise Fail(f"{path}: unexpected format depth {depth} color {color}")
+    raw = zlib.decompress(idat)
+    stride = w * channels
+    if len(raw) != h * (stride + 1):
+        raise Fail(f"{path}: wrong image data size")
+    out, prev = bytearray(), bytearray(stride)
+    for y in range(h):
+        f = raw[y * (stride + 1)]
+        row = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for i in range(stride):
+            a = row[i - channels] if i >= channels else 0
+            b = prev[i]
+            c = prev[i - channels] if i >= channels else 0
+            if f == 1:
+                row[i] = (row[i] + a) & 255
+            elif f == 2:
+                row[i] = (row[i] + b) & 255
+            elif f == 3:
+                row[i] = (row[i] + (a + b) // 2) & 255
+            elif f == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                row[i] = (row[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+            elif f != 0:
+                raise Fail(f"{path}: bad filter {f}")
+        out += row
+        prev = row
+    return w, h, channels, bytes(out), text
+
+
+def check_provenance(path, model, seed=None, extra=()):
+    w, h, c, px, text = read_png(path)
+    params = text.get("parameters", "")
+    for want in [f"Model: {model}"] + ([f"Seed: {seed}"] if seed is not None else []) + list(extra):
+        if want not in params:
+            raise Fail(f"{path}: 'parameters' text lacks {want!r}: {params!r}")
+    if text.get("AI-generated") != "yes":
+        raise Fail(f"{path}: no AI-generated=yes text chunk")
+    if not text.get("Software", "").startswith("aigc "):
+        raise Fail(f"{path}: no Software text chunk")
+    if "trainedAlgorithmicMedia" not in text.get("XML:com.adobe.xmp", ""):
+        raise Fail(f"{path}: no IPTC XMP digital source type")
+    return w, h, c, px
+
+
+def tile(px, grid_w, c, x0, y0, tw, th):
+    return b"".join(px[((y0 + y) * grid_w + x0) * c:((y0 + y) * grid_w + x0 + tw) * c] for y in range(th))
+
+
+def psnr(a, b):
+    if len(a) != len(b):
+        raise Fail("PSNR of images of different sizes")
+    mse = sum((x - y) * (x - y) for x, y in zip(a, b)) / len(a)
+    return float("inf") if mse == 0 else 10 * math.log10(255.0 ** 2 / mse)
+
+
 # ---- cases --------------------------------------------------------------------------------
 
 def case_version(opts):
     out, _ = expect_ok(opts, "--version")
     if not re.match(r"aigc \d+\.\d+\.\d+", out):
         raise Fail("no version")
-    for cmd in ("generate", "perplexity", "chat"):
-        out, _ = expect_ok(opts, cmd, "--help")
+    for cmd in ("generate", "perplexity", "chat", "image", "vae encode", "vae decode"):
+        out, _ = expect_ok(opts, *cmd.split(), "--help")
         if f"usage: aigc {cmd}" not in out or "-m, --model" not in out:
             raise Fail(f"{cmd} --help lacks its usage")
 
@@ -198,12 +306,222 @@ def case_bad_perplexity_short(opts):
                    stories(opts), "-f", os.path.join(opts.data, "story.txt"), "--ctx", "100000")
 
 
+def case_image_gan(opts):
+    model = converted(opts, "dcgan-mnist")
+    with tempfile.TemporaryDirectory() as d:
+        grid = os.path.join(d, "grid.png")
+        _, err = expect_ok(opts, "image", "-m", model, "-n", "4", "--seed", "7", "-o", grid)
+        if "4 images 28x28" not in err:
+            raise Fail("no summary on stderr")
+        w, h, c, px = check_provenance(grid, "dcgan-mnist", seed=7, extra=["Grid: 4 images"])
+        if (w, h, c) != (56, 56, 1):
+            raise Fail(f"grid is {w}x{h}x{c}, expected 56x56 gray (2x2 of 28x28)")
+        if len(set(px)) < 10:
+            raise Fail("the grid is (nearly) constant")
+        first = open(grid, "rb").read()
+        expect_ok(opts, "image", "-m", model, "-n", "4", "--seed", "7", "-o", grid)
+        if open(grid, "rb").read() != first:
+            raise Fail("the same seed wrote different bytes")
+        other = os.path.join(d, "other.png")
+        expect_ok(opts, "image", "-m", model, "-n", "4", "--seed", "8", "-o", other)
+        if read_png(other)[3] == px:
+            raise Fail("a different seed gave the same pixels")
+        # --separate: one file per image, equal to the grid's tiles (row-major).
+        sep = os.path.join(d, "sep.png")
+        expect_ok(opts, "image", "-m", model, "-n", "4", "--seed", "7", "--separate", "-o", sep)
+        for k in range(4):
+            path = os.path.join(d, f"sep-{k + 1}.png")
+            sw, sh, sc, spx = check_provenance(path, "dcgan-mnist", seed=7 + k)
+            if (sw, sh, sc) != (28, 28, 1) or spx != tile(px, 56, 1, (k % 2) * 28, (k // 2) * 28, 28, 28):
+                raise Fail(f"{path} is not tile {k} of the grid")
+        # Seeding rule: image k of seed s is image 0 of seed s + k.
+        one = os.path.join(d, "one.png")
+        expect_ok(opts, "image", "-m", model, "--seed", "9", "-o", one)
+        if read_png(one)[3] != tile(px, 56, 1, 0, 28, 28, 28):
+            raise Fail("-n 1 --seed 9 differs from image 2 of --seed 7")
+        leftovers = [f for f in os.listdir(d) if "tmp" in f]
+        if leftovers:
+            raise Fail(f"temporary files left: {leftovers}")
+
+
+def case_image_diffusion(opts):
+    model = converted(opts, "dit-mnist-cond")
+    with tempfile.TemporaryDirectory() as d:
+        out = os.path.join(d, "dit.png")
+        args = ["image", "-m", model, "--steps", "5", "--class", "3", "-n", "2", "--seed", "1",
+                "-o", out]
+        _, err = expect_ok(opts, *args)
+        # stderr is a pipe here: plain progress lines, one per step.
+        if [l for l in err.splitlines() if l.startswith("step ")] != [f"step {i}/5" for i in range(1, 6)]:
+            raise Fail("expected progress lines 'step 1/5' ... 'step 5/5' on stderr")
+        w, h, c, px = check_provenance(out, "dit-mnist-cond", seed=1,
+                                       extra=["Steps: 5", "Sampler: ", "Class: 3"])
+        if (w, h, c) != (56, 28, 1):
+            raise Fail(f"grid is {w}x{h}x{c}, expected 56x28 gray")
+        first = open(out, "rb").read()
+        expect_ok(opts, *args)
+        if open(out, "rb").read() != first:
+            raise Fail("the same seed wrote different bytes")
+
+
+def case_image_class_name(opts):
+    model = converted(opts, "cvae-quickdraw-tfjs")
+    with tempfile.TemporaryDirectory() as d:
+        by_name, by_index = os.path.join(d, "a.png"), os.path.join(d, "b.png")
+        expect_ok(opts, "image", "-m", model, "--class", "lion", "-o", by_name)
+        expect_ok(opts, "image", "-m", model, "--class", "14", "-o", by_index)
+        if read_png(by_name)[3] != read_png(by_index)[3]:
+            raise Fail("--class lion and --class 14 differ (lion is class 14 in manifest order)")
+        check_provenance(by_name, "cvae-quickdraw-tfjs", seed=0, extra=["Class: 14"])
+
+
+def case_image_interrupt(opts):
+    """SIGINT during a long diffusion run: exit 130, no output file, no temporary file."""
+    model = converted(opts, "dit-mnist-cond")
+    with tempfile.TemporaryDirectory() as d:
+        out = os.path.join(d, "never.png")
+        proc = subprocess.Popen([opts.aigc, "image", "-m", model, "--steps", "1000", "-o", out],
+                                stderr=subprocess.PIPE, stdout=subprocess.DEVNULL)
+        line = proc.stderr.readline().decode()
+        if not line.startswith("step "):
+            proc.kill()
+            raise Fail(f"no progress line before the interrupt: {line!r}")
+        proc.send_signal(signal.SIGINT)
+        try:
+            rest = proc.communicate(timeout=60)[1].decode()
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise Fail("did not stop within 60 s of SIGINT")
+        print(f"exit {proc.returncode}\n{rest[-500:]}")
+        if proc.returncode != 130:
+            raise Fail(f"exit code {proc.returncode}, expected 130")
+        if "interrupted" not in rest:
+            raise Fail("no 'interrupted' message")
+        if "step 1000/1000" in rest:
+            raise Fail("ran to the end despite SIGINT")
+        if os.listdir(d):
+            raise Fail(f"files left behind: {os.listdir(d)}")
+
+
+def case_bad_image(opts):
+    dit, dcgan, taef2 = (converted(opts, n) for n in ("dit-mnist-cond", "dcgan-mnist", "taef2"))
+    with tempfile.TemporaryDirectory() as d:
+        out = os.path.join(d, "x.png")
+        expect_failure(opts, {1}, r"aigc: error: .*scheduler 'bogus'", "image", "-m", dit,
+                       "--sampler", "bogus", "--steps", "2", "-o", out)
+        expect_failure(opts, {1}, r"aigc: error: .*steps must be >= 1", "image", "-m", dit,
+                       "--steps", "0", "-o", out)
+        expect_failure(opts, {1}, r"aigc: error: --class: unknown class '12'", "image", "-m", dit,
+                       "--class", "12", "--steps", "2", "-o", out)
+        expect_failure(opts, {1}, r"aigc: error: --class: unknown class 'seven'", "image", "-m",
+                       dit, "--class", "seven", "-o", out)
+        expect_failure(opts, {1}, r"not class-conditional", "image", "-m", dcgan, "--class", "1",
+                       "-o", out)
+        expect_failure(opts, {1}, r"makes 28x28 images", "image", "-m", dit, "--width", "32",
+                       "--height", "32", "-o", out)
+        expect_failure(opts, {1}, r"multiples of 8", "image", "-m", taef2, "--width", "60",
+                       "--height", "64", "-o", out)
+        expect_failure(opts, {1}, r"not a diffusion model", "image", "-m", dcgan, "--steps", "5",
+                       "-o", out)
+        expect_failure(opts, {1}, r"aigc: error: .*no-such-model", "image", "-m",
+                       os.path.join(d, "no-such-model"), "-o", out)
+        expect_failure(opts, {1}, r"aigc: error: .*not a PNG", "image", "-m", dit, "--init",
+                       os.path.join(dit, "config.json"), "--steps", "2", "-o", out)
+        expect_failure(opts, {2}, r"--mask needs --init", "image", "-m", dit, "--mask", out, "-o", out)
+        expect_failure(opts, {2}, r"missing required option -o", "image", "-m", dit)
+        expect_failure(opts, {2}, r"--steps: expected an integer", "image", "-m", dit, "--steps",
+                       "x", "-o", out)
+        if os.path.exists(out):
+            raise Fail("a failed run wrote the output")
+
+
+def case_vae_roundtrip(opts):
+    taef2 = converted(opts, "taef2")
+    photo = os.path.join(opts.models, "images", "photo.png")
+    if not os.path.exists(photo):
+        print(f"SKIP: {photo} not found")
+        sys.exit(SKIP)
+    with tempfile.TemporaryDirectory() as d:
+        lat, back = os.path.join(d, "photo.safetensors"), os.path.join(d, "back.png")
+        expect_ok(opts, "vae", "encode", "-m", taef2, "-i", photo, "-o", lat)
+        raw = open(lat, "rb").read()
+        (n,) = struct.unpack("<Q", raw[:8])
+        import json
+        header = json.loads(raw[8:8 + n])
+        t = header["latent"]
+        if t["dtype"] != "F32" or len(t["shape"]) != 4 or t["shape"][0] != 1:
+            raise Fail(f"bad latent header {header}")
+        if len(raw) != 8 + n + 4 * math.prod(t["shape"]):
+            raise Fail("latent file size does not match its header")
+        expect_ok(opts, "vae", "decode", "-m", taef2, "-i", lat, "-o", back)
+        w0, h0, c0, px0, _ = read_png(photo)
+        w, h, c, px = check_provenance(back, "taef2")
+        if (w, h) != (w0, h0) or c != 3:
+            raise Fail(f"decoded {w}x{h}x{c}, expected {w0}x{h0}x3")
+        value = psnr(px0 if c0 == 3 else bytes(b for i, b in enumerate(px0) if i % c0 < 3), px)
+        print(f"round-trip PSNR {value:.2f} dB")
+        if value <= 30:
+            raise Fail(f"round-trip PSNR {value:.2f} dB <= 30 dB")
+        # Sampling the posterior with a seed is reproducible.
+        s1, s2 = os.path.join(d, "s1.st"), os.path.join(d, "s2.st")
+        expect_ok(opts, "vae", "encode", "-m", taef2, "-i", photo, "-o", s1, "--sample", "--seed", "3")
+        expect_ok(opts, "vae", "encode", "-m", taef2, "-i", photo, "-o", s2, "--sample", "--seed", "3")
+        if open(s1, "rb").read() != open(s2, "rb").read():
+            raise Fail("--sample --seed 3 twice gave different latents")
+
+
+def case_bad_vae(opts):
+    taef2, vae_mnist = converted(opts, "taef2"), converted(opts, "vae-mnist")
+    with tempfile.TemporaryDirectory() as d:
+        out = os.path.join(d, "x.png")
+        lat = os.path.join(d, "lat.safetensors")
+        # A valid latent for vae-mnist ([1, 20]) that taef2 cannot decode, and vice versa.
+        header = json_header({"latent": {"dtype": "F32", "shape": [1, 20], "data_offsets": [0, 80]}})
+        open(lat, "wb").write(header + bytes(80))
+        expect_ok(opts, "vae", "decode", "-m", vae_mnist, "-i", lat, "-o", out)
+        check_provenance(out, "vae-mnist")
+        expect_failure(opts, {1}, r"shape \[1, 20\].*decodes \[N, 32, h, w\]", "vae", "decode",
+                       "-m", taef2, "-i", lat, "-o", os.path.join(d, "y.png"))
+        bad = os.path.join(d, "bad.safetensors")
+        for name, blob, pattern in [
+            ("truncated", header + bytes(40), r"not a valid latent file: .*data bytes"),
+            ("garbage", b"\x05" * 64, r"not a valid latent file"),
+            ("empty", b"", r"not a valid latent file"),
+            ("f16", json_header({"latent": {"dtype": "F16", "shape": [1, 20],
+                                            "data_offsets": [0, 40]}}) + bytes(40), r"must be F32"),
+            ("other name", json_header({"z": {"dtype": "F32", "shape": [1, 20],
+                                              "data_offsets": [0, 80]}}) + bytes(80),
+             r"unexpected tensor 'z'"),
+            ("bad offsets", json_header({"latent": {"dtype": "F32", "shape": [1, 20],
+                                                    "data_offsets": [0, 8]}}) + bytes(8),
+             r"data_offsets"),
+        ]:
+            open(bad, "wb").write(blob)
+            print(f"-- {name}")
+            expect_failure(opts, {1}, pattern, "vae", "decode", "-m", vae_mnist, "-i", bad, "-o", out)
+        expect_failure(opts, {1}, r"aigc: error: .*no-such\.safetensors", "vae", "decode", "-m",
+                       vae_mnist, "-i", os.path.join(d, "no-such.safetensors"), "-o", out)
+        photo = os.path.join(opts.models, "images", "photo.png")
+        expect_failure(opts, {1}, r"encodes 28x28 images", "vae", "encode", "-m", vae_mnist, "-i",
+                       photo, "-o", lat)
+        expect_failure(opts, {2}, r"unknown subcommand 'frob'", "vae", "frob")
+        expect_failure(opts, {2}, r"missing subcommand", "vae")
+
+
+def json_header(obj):
+    import json
+    text = json.dumps(obj).encode()
+    text += b" " * ((8 - len(text) % 8) % 8)
+    return struct.pack("<Q", len(text)) + text
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--aigc", required=True)
     ap.add_argument("--models", required=True)
     ap.add_argument("--user-models", required=True)
     ap.add_argument("--data", required=True)
+    ap.add_argument("--converted", default=os.environ.get("AIGC_CONVERTED_MODELS"))
     ap.add_argument("case")
     opts = ap.parse_args()
     fn = globals().get("case_" + opts.case)

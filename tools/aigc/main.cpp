@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common.hpp"
+#include "image_common.hpp"
 
 namespace {
 
@@ -20,6 +21,8 @@ const Command kCommands[] = {
     {"generate", "continue a prompt, streaming the text", aigc_cli::run_generate},
     {"perplexity", "perplexity of a text file", aigc_cli::run_perplexity},
     {"chat", "chat with an instruction model on stdin", aigc_cli::run_chat},
+    {"image", "generate images (GAN, VAE, diffusion, text-to-image) as PNG", aigc_cli::run_image},
+    {"vae", "encode a PNG to a latent file, or decode one", aigc_cli::run_vae},
 };
 
 void print_usage(FILE *out) {

@@ -35,6 +35,8 @@ from ._aigc import (
     DeviceError,
     Error,
     GenerateResult,
+    ImageJob,
+    ImageModelInfo,
     InternalError,
     InvalidArgument,
     InvalidFormat,
@@ -62,6 +64,11 @@ __all__ = [
     "Sampler",
     "GenerateResult",
     "generate",
+    "ImageModel",
+    "ImageModelInfo",
+    "ImageJob",
+    "Images",
+    "save_png",
     "system_info",
     "backend_available",
     "abi_version",
@@ -335,3 +342,136 @@ class Model(_aigc.Model):
         """
         return super().apply_chat_template(_normalize_messages(messages),
                                            add_generation_prompt, template)
+
+
+# ---- Images -------------------------------------------------------------------------------
+
+
+class Images(list):
+    """The images of one :meth:`ImageModel.generate` call: a list of uint8 numpy arrays
+    (H, W, C), plus :meth:`grid` and :meth:`save_png` (PNG with provenance text chunks)."""
+
+    def __init__(self, native: "_aigc.Images") -> None:
+        super().__init__(native.image(k) for k in range(len(native)))
+        self._native = native
+
+    def grid(self) -> Any:
+        """All images side by side as one uint8 array (H, W, C)."""
+        return self._native.grid()
+
+    def save_png(self, path: Union[str, os.PathLike], grid: bool = True, *,
+                 index: Optional[int] = None, provenance: bool = True,
+                 compression_level: int = 6) -> None:
+        """Writes the grid (``grid=True``, default; a single image is its own grid) or image
+        ``index`` as a PNG file, whole or not at all. ``grid=False`` without ``index`` writes
+        one file per image: ``name-1.png``, ``name-2.png``, ... (like ``aigc image --separate``)."""
+        path = os.fspath(path)
+        if index is not None:
+            self._native.save_png(path, index, provenance, compression_level)
+        elif grid or len(self) == 1:
+            self._native.save_png(path, -1 if len(self) > 1 else 0, provenance, compression_level)
+        else:
+            stem, ext = os.path.splitext(path)
+            for k in range(len(self)):
+                self._native.save_png(f"{stem}-{k + 1}{ext}", k, provenance, compression_level)
+
+
+def save_png(images: Images, path: Union[str, os.PathLike], grid: bool = True, **kwargs: Any) -> None:
+    """``images.save_png(path, grid, ...)``: see :meth:`Images.save_png`. Only images made
+    by this library can be saved (the PNG records how they were made)."""
+    if not isinstance(images, Images):
+        raise TypeError("save_png takes the Images returned by ImageModel.generate or "
+                        "ImageModel.gan_interpolate")
+    images.save_png(path, grid, **kwargs)
+
+
+class ImageModel(_aigc.ImageModel):
+    """An image model: GAN, VAE, diffusion or text-to-image (see docs/PYTHON.md).
+
+    ``ImageModel.load(path)`` reads a converted model directory (config.json +
+    model.safetensors), a diffusers folder or a single-file Stable Diffusion checkpoint.
+    The model is immutable: any number of threads may use it at once; every compute call
+    releases the GIL.
+    """
+
+    def __init__(self, path: Union[str, os.PathLike], backend: str = "cpu") -> None:
+        super().__init__(os.fspath(path), backend)
+
+    @classmethod
+    def load(cls, path: Union[str, os.PathLike], backend: str = "cpu") -> "ImageModel":
+        """Loads an image model (same as ``ImageModel(path, backend)``)."""
+        return cls(path, backend)
+
+    def __repr__(self) -> str:
+        i = self.info
+        return f"<aigc.ImageModel {i.name!r} {i.kind} {i.width}x{i.height}x{i.channels}>"
+
+    def _class_index(self, label: Union[int, str]) -> int:
+        if isinstance(label, str):
+            names = self.info.class_names
+            if label in names:
+                return names.index(label)
+            lowered = [n.lower() for n in names]
+            if label.lower() in lowered:
+                return lowered.index(label.lower())
+            raise InvalidArgument(f"unknown class {label!r}; classes: {', '.join(names)}")
+        return int(label)
+
+    def generate(
+        self,
+        seed: int = 0,
+        count: int = 1,
+        class_label: Optional[Union[int, str, Sequence[Union[int, str]]]] = None,
+        prompt: Optional[str] = None,
+        negative_prompt: Optional[str] = None,
+        steps: Optional[int] = None,
+        sampler: Optional[str] = None,
+        cfg: Optional[float] = None,
+        width: Optional[int] = None,
+        height: Optional[int] = None,
+        init_image: Optional[Any] = None,
+        strength: float = 0.8,
+        mask: Optional[Any] = None,
+        progress: Optional[Any] = None,
+        job: Optional[ImageJob] = None,
+        *,
+        latents: Optional[Any] = None,
+        grid_columns: int = 0,
+        n_threads: Optional[int] = None,
+    ) -> Images:
+        """Generates ``count`` images; returns :class:`Images` (a list of uint8 arrays
+        (H, W, C)). Image k uses seed ``seed + k``.
+
+        ``class_label``: class-conditional models, an index or a class name (None: image k
+        gets class k), or a sequence with one label per image. ``prompt`` /
+        ``negative_prompt``: text-to-image. ``steps``, ``sampler`` ("ddpm", "ddim",
+        "euler", "euler_a", "heun", "dpmpp_2m", "lcm", + "_karras"), ``cfg``: diffusion
+        (None: the model's). ``width``/``height``: models with a free size.
+        ``init_image`` (uint8 (H, W) or (H, W, C)), ``strength``, ``mask`` (uint8 (H, W),
+        255 = generate): img2img / inpainting. ``progress(step, total)`` is called after
+        each diffusion step (GIL held for the call only); returning False stops the run
+        with :class:`Cancelled`. ``job``: an :class:`ImageJob` whose ``cancel()`` (any
+        thread) stops the run with :class:`Cancelled`. ``latents``: explicit float32 GAN /
+        VAE latents or diffusion noise, count x one image's.
+        """
+        labels = None
+        label = None
+        if class_label is not None:
+            if isinstance(class_label, (str, int)) or hasattr(class_label, "__index__"):
+                label = self._class_index(class_label)  # type: ignore[arg-type]
+            else:
+                labels = [self._class_index(c) for c in class_label]  # type: ignore[union-attr]
+        native = self._generate(
+            seed=seed, count=count, class_label=label, class_labels=labels, prompt=prompt,
+            negative_prompt=negative_prompt, steps=steps, sampler=sampler, cfg=cfg,
+            width=width, height=height, init_image=init_image, strength=strength, mask=mask,
+            progress=progress, job=job, latents=latents, grid_columns=grid_columns,
+            n_threads=n_threads)
+        return Images(native)
+
+    def gan_interpolate(self, seed_a: int, seed_b: int, frames: int, method: str = "slerp",
+                        class_label: Union[int, str] = -1, grid_columns: int = 0) -> Images:
+        """GAN latent walk: ``frames`` (>= 2) images from seed_a's latent to seed_b's, both
+        included, by "slerp" (default) or "lerp". Class-conditional GANs need class_label."""
+        label = self._class_index(class_label) if class_label != -1 else -1
+        return Images(self._gan_interpolate(seed_a, seed_b, frames, method, label, grid_columns))

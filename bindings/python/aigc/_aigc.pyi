@@ -162,3 +162,95 @@ def generate(context: Context, prompt: str, sampler: Optional[Sampler] = None,
              stop: Optional[List[str]] = None,
              on_piece: Optional[Callable[[str, int], Optional[bool]]] = None) -> GenerateResult:
     """Generates on `context` (GIL released); see aigc.generate."""
+
+# ---- images (bind_images.cpp) ----------------------------------------------------------
+
+ProgressCallback = Callable[[int, int], Optional[bool]]
+
+class ImageModelInfo:
+    """What an image model makes (ImageModel.info)."""
+    @property
+    def kind(self) -> str:
+        """'gan', 'vae', 'diffusion' or 'text_to_image'."""
+    @property
+    def name(self) -> str: ...
+    @property
+    def architecture(self) -> str: ...
+    @property
+    def weights_sha256(self) -> str: ...
+    @property
+    def default_sampler(self) -> str:
+        """Diffusion: the default sampler; '' otherwise."""
+    @property
+    def num_classes(self) -> int:
+        """0: unconditional."""
+    @property
+    def class_names(self) -> List[str]: ...
+    @property
+    def width(self) -> int:
+        """0 when any multiple of size_factor works."""
+    @property
+    def height(self) -> int: ...
+    @property
+    def channels(self) -> int:
+        """1 gray, 3 RGB."""
+    @property
+    def size_factor(self) -> int: ...
+    @property
+    def latent_size(self) -> int:
+        """Floats in one image's latent (GAN, flat VAE); 0 when size-dependent."""
+    @property
+    def latent_channels(self) -> int: ...
+    @property
+    def latent_factor(self) -> int:
+        """Spatial VAEs: image size / latent size; 0 for flat latents."""
+    @property
+    def default_steps(self) -> int: ...
+    @property
+    def has_discriminator(self) -> bool: ...
+    @property
+    def has_encoder(self) -> bool: ...
+    @property
+    def takes_prompt(self) -> bool: ...
+
+class ImageJob:
+    """Cancellation handle for ImageModel.generate(job=...); cancel() from any thread."""
+    def __init__(self) -> None: ...
+    def cancel(self) -> None:
+        """The running (or next) call using this job raises aigc.Cancelled."""
+
+class Images:
+    """Native image set (aigc.Images wraps it)."""
+    def __len__(self) -> int: ...
+    def image(self, index: int) -> npt.NDArray[np.uint8]:
+        """Image `index` as uint8 (H, W, C); -1: the grid."""
+    def grid(self) -> npt.NDArray[np.uint8]: ...
+    def save_png(self, path: str, index: int = -1, provenance: bool = True,
+                 compression_level: int = 6) -> None: ...
+
+class ImageModel:
+    """An image model (GAN, VAE, diffusion, text-to-image); immutable and thread-safe."""
+    def __init__(self, path: str, backend: str = "cpu") -> None: ...
+    @property
+    def info(self) -> ImageModelInfo: ...
+    def meta(self, key: str) -> str:
+        """'name', 'architecture', 'weights_sha256', 'default_sampler', 'class:N'."""
+    def _generate(self, seed: int = 0, count: int = 1, class_label: Optional[int] = None,
+                  class_labels: Optional[List[int]] = None, prompt: Optional[str] = None,
+                  negative_prompt: Optional[str] = None, steps: Optional[int] = None,
+                  sampler: Optional[str] = None, cfg: Optional[float] = None,
+                  width: Optional[int] = None, height: Optional[int] = None,
+                  init_image: Optional[npt.ArrayLike] = None, strength: float = 0.8,
+                  mask: Optional[npt.ArrayLike] = None,
+                  progress: Optional[ProgressCallback] = None, job: Optional[ImageJob] = None,
+                  latents: Optional[npt.ArrayLike] = None, grid_columns: int = 0,
+                  n_threads: Optional[int] = None) -> Images: ...
+    def _gan_interpolate(self, seed_a: int, seed_b: int, frames: int, method: str = "slerp",
+                         class_label: int = -1, grid_columns: int = 0) -> Images: ...
+    def gan_score(self, pixels: npt.ArrayLike) -> npt.NDArray[np.float32]:
+        """Discriminator logits (N,) of float32 images (N, C, H, W) in 0..1."""
+    def vae_encode(self, pixels: npt.ArrayLike, sample: bool = False,
+                   seed: int = 0) -> npt.NDArray[np.float32]:
+        """float32 images (N, C, H, W) in 0..1 -> latents (N, C, h, w) or (N, D)."""
+    def vae_decode(self, latents: npt.ArrayLike, class_label: int = -1) -> npt.NDArray[np.float32]:
+        """Latents (N, C, h, w) or (N, D) -> float32 images (N, C, H, W), 0..1 (not clamped)."""

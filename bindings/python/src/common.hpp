@@ -54,5 +54,6 @@ void bind_errors(py::module_ &m);
 void bind_model(py::module_ &m);
 void bind_sampler(py::module_ &m);
 void bind_generate(py::module_ &m);
+void bind_images(py::module_ &m);
 
 }  // namespace aigc_py

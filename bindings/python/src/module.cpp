@@ -8,4 +8,5 @@ PYBIND11_MODULE(_aigc, m) {
   aigc_py::bind_model(m);
   aigc_py::bind_sampler(m);
   aigc_py::bind_generate(m);
+  aigc_py::bind_images(m);
 }
