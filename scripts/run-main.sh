@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The main job: set-up, build, then text generation with a real model (SmolLM2-135M-Instruct,
-# fetched from PyPI, and llama2.c's stories260K from ../shared/models). Image generation
-# joins with the image issue.
+# fetched from PyPI, and llama2.c's stories260K from ../shared/models), then images from real
+# models in ../shared/models (converted once by tools/aigc-convert): a DDPM grid of digits,
+# class-conditional DiT digits, DCGAN samples and a TAEF2 autoencoder round trip of a photo.
+# PNGs go to $AIGC_OUT (default build/images), each with its provenance text chunks.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -32,4 +34,23 @@ if [ -f "$stories" ]; then
 else
   echo "run-main: $stories not found (set AIGC_MODELS); skipping the llama2.c example"
 fi
-echo "run-main: image generation arrives with the image issue."
+
+out=${AIGC_OUT:-$root/build/images}
+converted=$root/build/converted-models
+mkdir -p "$out"
+if [ -d "$models/ddpm-cnn-mnist" ]; then
+  echo "== converting the PyTorch / TF.js image models (tools/aigc-convert -> $converted)"
+  /usr/bin/python3 tools/aigc-convert/aigc-convert --all "$models" --out "$converted"
+  echo "== aigc image: DCGAN, 16 samples (seed 7)"
+  "$aigc" image -m "$converted/dcgan-mnist" --seed 7 -n 16 -o "$out/dcgan.png"
+  echo "== aigc image: DiT class-conditional, the digit 3, 50 DDIM steps"
+  "$aigc" image -m "$converted/dit-mnist-cond" --class 3 --sampler ddim --steps 50 --seed 1 -n 8 -o "$out/dit-3.png"
+  echo "== aigc vae: TAEF2 round trip of images/photo.png"
+  "$aigc" vae encode -m "$converted/taef2" -i "$models/images/photo.png" -o "$out/photo.latent.safetensors"
+  "$aigc" vae decode -m "$converted/taef2" -i "$out/photo.latent.safetensors" -o "$out/photo-taef2.png"
+  echo "== aigc image: DDPM, 1000 steps, 8 digits (the upstream sampler)"
+  "$aigc" image -m "$converted/ddpm-cnn-mnist" --seed 42 -n 8 -o "$out/ddpm.png"
+  echo "run-main: images written to $out"
+else
+  echo "run-main: $models/ddpm-cnn-mnist not found (set AIGC_MODELS); skipping the image examples"
+fi
