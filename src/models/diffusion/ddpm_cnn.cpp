@@ -4,6 +4,7 @@
 
 #include "core/check.hpp"
 #include "models/config_json.hpp"
+#include "models/image_config.hpp"
 #include "ops/binary.hpp"
 #include "ops/layer_norm.hpp"
 #include "ops/unary.hpp"
@@ -28,13 +29,6 @@ std::vector<int64_t> json_int_list(const nlohmann::json &j, const char *key,
   return out;
 }
 
-PixelRange parse_pixel_range(const std::string &name) {
-  if (name == "minus_one_one") return PixelRange::minus_one_one();
-  if (name == "zero_one") return PixelRange::zero_one();
-  if (name == "minus_half_half") return PixelRange::minus_half_half();
-  fail(Status::invalid_format,
-       "config.json: pixel_range '{}' is not minus_one_one, zero_one or minus_half_half", name);
-}
 
 // A host copy of a (possibly device) tensor.
 Tensor to_host(const ExecContext &ctx, const Tensor &t) {
@@ -56,7 +50,7 @@ DdpmCnnConfig DdpmCnnConfig::from_json(const nlohmann::json &j) {
   c.num_train_timesteps = json_int(j, "num_train_timesteps", c.num_train_timesteps);
   c.beta_start = json_float(j, "beta_start", float(c.beta_start));
   c.beta_end = json_float(j, "beta_end", float(c.beta_end));
-  c.pixel_range = parse_pixel_range(json_string(j, "pixel_range", "minus_half_half"));
+  c.pixel_range = pixel_range_from_config(j, "minus_half_half");
   c.validate();
   return c;
 }

@@ -4,6 +4,7 @@
 
 #include "core/check.hpp"
 #include "models/config_json.hpp"
+#include "models/image_config.hpp"
 #include "ops/attention.hpp"
 #include "ops/binary.hpp"
 #include "ops/copy.hpp"
@@ -16,13 +17,6 @@ namespace {
 
 constexpr float kLayerNormEps = 1e-5f;  // torch.nn.LayerNorm default
 
-PixelRange parse_pixel_range(const std::string &name) {
-  if (name == "minus_one_one") return PixelRange::minus_one_one();
-  if (name == "zero_one") return PixelRange::zero_one();
-  if (name == "minus_half_half") return PixelRange::minus_half_half();
-  fail(Status::invalid_format,
-       "config.json: pixel_range '{}' is not minus_one_one, zero_one or minus_half_half", name);
-}
 
 Tensor to_host(const ExecContext &ctx, const Tensor &t) {
   return t.device().is_cpu() ? t : ctx.backend->download(t);
@@ -74,7 +68,7 @@ DitConfig DitConfig::from_json(const nlohmann::json &j) {
   c.beta_start = json_float(j, "beta_start", float(c.beta_start));
   c.beta_end = json_float(j, "beta_end", float(c.beta_end));
   c.clamp_sample = json_bool(j, "clamp_sample", c.clamp_sample);
-  c.pixel_range = parse_pixel_range(json_string(j, "pixel_range", "minus_one_one"));
+  c.pixel_range = pixel_range_from_config(j, "minus_one_one");
   c.validate();
   return c;
 }

@@ -2,6 +2,7 @@
 
 #include "core/check.hpp"
 #include "models/config_json.hpp"
+#include "models/image_config.hpp"
 #include "ops/concat.hpp"
 #include "ops/copy.hpp"
 #include "ops/unary.hpp"
@@ -11,13 +12,6 @@ namespace aigc::models {
 
 namespace {
 
-PixelRange parse_pixel_range(const nlohmann::json &j) {
-  const std::string s = json_string(j, "pixel_range", "minus_one_one");
-  if (s == "minus_one_one") return PixelRange::minus_one_one();
-  if (s == "zero_one") return PixelRange::zero_one();
-  if (s == "minus_half_half") return PixelRange::minus_half_half();
-  fail(Status::invalid_format, "config.json: unknown pixel_range '{}'", s);
-}
 
 int64_t positive_int(const nlohmann::json &j, const char *key, int64_t fallback) {
   const int64_t v = json_int(j, key, fallback);
@@ -86,7 +80,7 @@ CwganGpConfig CwganGpConfig::from_json(const nlohmann::json &j) {
   const auto image = int_list(j, "image_shape");
   AIGC_CHECK(image.size() == 3, Status::invalid_format, "cwgan_gp config: image_shape must be [C, H, W]");
   c.image_shape = Shape(image);
-  c.pixel_range = parse_pixel_range(j);
+  c.pixel_range = pixel_range_from_config(j, "minus_one_one");
 
   int64_t size = c.init_size;
   for (size_t i = 1; i < c.channels.size(); ++i) size *= c.upsample_factor;

@@ -2,19 +2,13 @@
 
 #include "core/check.hpp"
 #include "models/config_json.hpp"
+#include "models/image_config.hpp"
 #include "ops/unary.hpp"
 
 namespace aigc::models {
 
 namespace {
 
-PixelRange parse_pixel_range(const nlohmann::json &j) {
-  const std::string s = json_string(j, "pixel_range", "minus_one_one");
-  if (s == "minus_one_one") return PixelRange::minus_one_one();
-  if (s == "zero_one") return PixelRange::zero_one();
-  if (s == "minus_half_half") return PixelRange::minus_half_half();
-  fail(Status::invalid_format, "config.json: unknown pixel_range '{}'", s);
-}
 
 int64_t positive_int(const nlohmann::json &j, const char *key) {
   const int64_t v = json_int(j, key, 0);
@@ -54,7 +48,7 @@ DcganConfig DcganConfig::from_json(const nlohmann::json &j) {
         {positive_int(l, "out_channels"), positive_int(l, "kernel"), positive_int(l, "stride")});
   }
   c.image_shape = image_shape_of(j);
-  c.pixel_range = parse_pixel_range(j);
+  c.pixel_range = pixel_range_from_config(j, "minus_one_one");
 
   // The transposed convolutions (no padding) must end exactly at the image size.
   int64_t size = 1;

@@ -2,6 +2,7 @@
 
 #include "core/check.hpp"
 #include "models/config_json.hpp"
+#include "models/image_config.hpp"
 #include "ops/copy.hpp"
 #include "ops/unary.hpp"
 
@@ -24,13 +25,6 @@ std::vector<int64_t> int_list(const nlohmann::json &j, const char *key) {
   return out;
 }
 
-PixelRange parse_pixel_range(const nlohmann::json &j) {
-  const std::string s = json_string(j, "pixel_range", "minus_one_one");
-  if (s == "minus_one_one") return PixelRange::minus_one_one();
-  if (s == "zero_one") return PixelRange::zero_one();
-  if (s == "minus_half_half") return PixelRange::minus_half_half();
-  fail(Status::invalid_format, "config.json: unknown pixel_range '{}'", s);
-}
 
 // Flattens a batch [N, d...] to [N, prod(d)] after checking d against `expected`.
 Tensor flatten_batch(const ExecContext &ctx, const Tensor &x, const Shape &expected, const char *what) {
@@ -56,7 +50,7 @@ MlpGanConfig MlpGanConfig::from_json(const nlohmann::json &j) {
   const auto image = int_list(j, "image_shape");
   AIGC_CHECK(image.size() == 3, Status::invalid_format, "mlp_gan config: image_shape must be [C, H, W]");
   c.image_shape = Shape(image);
-  c.pixel_range = parse_pixel_range(j);
+  c.pixel_range = pixel_range_from_config(j, "minus_one_one");
   return c;
 }
 

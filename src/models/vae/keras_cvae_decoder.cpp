@@ -2,6 +2,7 @@
 
 #include "core/check.hpp"
 #include "models/config_json.hpp"
+#include "models/image_config.hpp"
 #include "ops/concat.hpp"
 #include "ops/copy.hpp"
 #include "ops/unary.hpp"
@@ -11,13 +12,6 @@ namespace aigc::models {
 
 namespace {
 
-PixelRange parse_pixel_range(const nlohmann::json &j) {
-  const std::string s = json_string(j, "pixel_range", "zero_one");
-  if (s == "minus_one_one") return PixelRange::minus_one_one();
-  if (s == "zero_one") return PixelRange::zero_one();
-  if (s == "minus_half_half") return PixelRange::minus_half_half();
-  fail(Status::invalid_format, "config.json: unknown pixel_range '{}'", s);
-}
 
 int64_t positive_int(const nlohmann::json &j, const char *key, int64_t fallback = 0) {
   const int64_t v = json_int(j, key, fallback);
@@ -86,7 +80,7 @@ KerasCvaeConfig KerasCvaeConfig::from_json(const nlohmann::json &j) {
       "keras_cvae_decoder config: {} classes at offset {} do not fit a one-hot of width {}",
       c.class_names.size(), c.label_index_offset, c.label_width);
   c.image_shape = Shape(int_list(j, "image_shape", 3));
-  c.pixel_range = parse_pixel_range(j);
+  c.pixel_range = pixel_range_from_config(j, "zero_one");
 
   // Layers, in Keras order: concatenate, dense, reshape, then transposed convs / upsampling.
   auto layers = j.find("layers");

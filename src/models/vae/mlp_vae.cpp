@@ -2,6 +2,7 @@
 
 #include "core/check.hpp"
 #include "models/config_json.hpp"
+#include "models/image_config.hpp"
 #include "ops/copy.hpp"
 #include "ops/unary.hpp"
 
@@ -9,13 +10,6 @@ namespace aigc::models {
 
 namespace {
 
-PixelRange parse_pixel_range(const nlohmann::json &j) {
-  const std::string s = json_string(j, "pixel_range", "zero_one");
-  if (s == "minus_one_one") return PixelRange::minus_one_one();
-  if (s == "zero_one") return PixelRange::zero_one();
-  if (s == "minus_half_half") return PixelRange::minus_half_half();
-  fail(Status::invalid_format, "config.json: unknown pixel_range '{}'", s);
-}
 
 int64_t positive_int(const nlohmann::json &j, const char *key) {
   const int64_t v = json_int(j, key, 0);
@@ -39,7 +33,7 @@ MlpVaeConfig MlpVaeConfig::from_json(const nlohmann::json &j) {
                v.dump());
     c.image_shape.push_back(v.get<int64_t>());
   }
-  c.pixel_range = parse_pixel_range(j);
+  c.pixel_range = pixel_range_from_config(j, "zero_one");
   return c;
 }
 

@@ -6,6 +6,7 @@
 
 #include "core/check.hpp"
 #include "models/config_json.hpp"
+#include "models/image_config.hpp"
 #include "nn/conv_layers.hpp"
 #include "ops/binary.hpp"
 #include "ops/unary.hpp"
@@ -147,12 +148,6 @@ Tensor run_layers(const ExecContext &ctx, const std::vector<Layer> &layers, Tens
   return x;
 }
 
-PixelRange pixel_range_from_name(const std::string &name) {
-  if (name == "zero_one") return PixelRange::zero_one();
-  if (name == "minus_one_one") return PixelRange::minus_one_one();
-  if (name == "minus_half_half") return PixelRange::minus_half_half();
-  fail(Status::invalid_format, "config.json: unknown pixel_range '{}'", name);
-}
 
 }  // namespace
 
@@ -162,7 +157,7 @@ TaesdConfig TaesdConfig::from_json(const nlohmann::json &j) {
   c.latent_channels = json_int(j, "latent_channels", c.latent_channels);
   c.channels = json_int(j, "channels", c.channels);
   c.use_midblock_gn = json_bool(j, "use_midblock_gn", c.use_midblock_gn);
-  c.pixel_range = pixel_range_from_name(json_string(j, "pixel_range", "zero_one"));
+  c.pixel_range = pixel_range_from_config(j, "zero_one");
   c.validate();
   return c;
 }
