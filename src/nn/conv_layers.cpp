@@ -9,7 +9,18 @@
 
 namespace aigc::nn {
 
-Tensor widen_to_f32(const Tensor &t) { return !t.defined() || t.dtype() == DType::f32 ? t : t.to(DType::f32); }
+// The widened copy is handed out as read-only storage: layer weights never change after
+// load, and the CPU backend caches its convolution layouts of read-only weights
+// (CpuBackend::constant_weight) instead of reordering them on every call.
+Tensor widen_to_f32(const Tensor &t) {
+  if (!t.defined() || t.dtype() == DType::f32) return t;
+  const Tensor wide = t.to(DType::f32).contiguous();
+  if (!wide.device().is_cpu()) return wide;
+  const std::shared_ptr<Storage> &owner = wide.storage();
+  auto frozen = Storage::borrow(owner->data(), owner->size(), owner->device(), owner,
+                                /*read_only=*/true);
+  return Tensor(std::move(frozen), wide.offset_bytes(), wide.shape(), DType::f32);
+}
 
 static Tensor load_bias(const Scope &scope, int64_t channels, Bias bias) {
   if (bias == Bias::none) return {};

@@ -144,8 +144,9 @@ void attention_kernel(const ExecContext &ctx, const AttentionArgs &a) {
   // Visible keys of the query at absolute position p: [lo(p), hi(p)); both grow with p.
   auto lo_of = [&](int64_t p) { return a.window > 0 ? std::max<int64_t>(0, p - a.window + 1) : 0; };
   auto hi_of = [&](int64_t p) { return a.causal ? std::min<int64_t>(tk, p + 1) : tk; };
-  OmpThreads threads(ctx.n_threads);
-#pragma omp parallel num_threads(ctx.n_threads)
+  const double flops = 2.0 * double(nb * hq * tq) * double(tk) * double(d + dv);
+  const int nt = threads_for(ctx.n_threads, flops, kFlopGrain);
+#pragma omp parallel num_threads(nt)
   {
     // Per-thread scratch: accumulators, running max / sum and one block of scores.
     std::vector<float> acc(size_t(kQueryBlock * dv_pad)), mrow(kQueryBlock), lrow(kQueryBlock);

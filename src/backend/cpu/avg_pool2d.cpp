@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "backend/cpu/cpu_backend.hpp"
 #include "backend/cpu/cpu_kernels.hpp"
 
 namespace aigc::cpu {
@@ -21,7 +22,7 @@ void avg_pool2d_kernel(const ExecContext &ctx, const AvgPool2dArgs &a) {
   const int64_t oh = a.out.size(2), ow = a.out.size(3);
   const float *xp = x.data_as<float>();
   float *yp = a.out.data_as<float>();
-#pragma omp parallel num_threads(ctx.n_threads)
+#pragma omp parallel num_threads(threads_for(ctx.n_threads, double(x.numel()), kElementGrain))
   {
     std::vector<float> colsum(static_cast<size_t>(w));
 #pragma omp for collapse(2) schedule(static)

@@ -5,8 +5,8 @@
 // x, w and the output on each call is ~10-20% faster end to end than the plain
 // nchw/oihw layouts (which select the im2col + sgemm "gemm:jit" implementation):
 //   64ch 64x64: 2.5 ms vs 2.7 ms; 64ch 128x128: 10.2 vs 12.6 ms; 320ch 32x32: 10.4 vs
-//   12.0 ms; 320ch 64x64: ~47 ms both. Weights arrive per call, so they are reordered
-// per call too (their reorder is small next to the convolution).
+//   12.0 ms; 320ch 64x64: ~47 ms both. Weights are reordered
+// once per weight and cached when they are model weights (CpuBackend::constant_weight).
 #include <fmt/format.h>
 
 #include "backend/cpu/cpu_backend.hpp"
@@ -64,7 +64,6 @@ ConvPlan make_plan(const dnnl::engine &eng, const memory::dims &xd, const memory
 
 void conv2d_kernel(const ExecContext &ctx, const Conv2dArgs &a) {
   CpuBackend &backend = cpu_backend(ctx);
-  OmpThreads threads(ctx.n_threads);
   const Tensor x = a.x.contiguous(), w = a.w.contiguous();
   const Tensor bias = a.bias.defined() ? a.bias.contiguous() : Tensor();
   // x: [N, Cin, H, W]; w: [Cout, Cin/g, KH, KW] seen as [g, Cout/g, Cin/g, KH, KW] when grouped
@@ -74,24 +73,43 @@ void conv2d_kernel(const ExecContext &ctx, const Conv2dArgs &a) {
     wd[0] /= a.groups;
     wd.insert(wd.begin(), a.groups);
   }
+  // 2 * output elements * (Cin/g * KH * KW) multiply-adds
+  const double flops = 2.0 * double(a.out.numel()) * double(w.numel() / w.size(0));
+  const int nt = threads_for(ctx.n_threads, flops, kFlopGrain);
+  OmpThreads threads(nt);
   const std::string key =
       fmt::format("conv2d x{} w{} s{},{} p{},{} d{},{} g{} b{} t{}", dims_key(xd), dims_key(wd),
                   a.stride_h, a.stride_w, a.pad_h, a.pad_w, a.dilation_h, a.dilation_w, a.groups,
-                  int(bias.defined()), ctx.n_threads);
+                  int(bias.defined()), nt);
   const dnnl::engine &eng = backend.engine();
   const auto plan = backend.cached<ConvPlan>(
       key, [&] { return make_plan(eng, xd, wd, yd, bias.defined(), a); });
 
   dnnl::stream s(eng);
-  const memory x_mem = to_layout(plan->x_in, wrap_memory(x, plan->x_plain, eng), plan->x_md, eng, s);
-  const memory w_mem = to_layout(plan->w_in, wrap_memory(w, plan->w_plain, eng), plan->w_md, eng, s);
+  // The blocked copies of x and y and the scratchpad come from the backend's pool.
+  std::shared_ptr<void> x_buf, y_buf, scratch_buf;
+  const memory x_user = wrap_memory(x, plan->x_plain, eng);
+  const memory x_mem = plan->x_in ? backend.pooled_memory(plan->x_md, x_buf) : x_user;
+  // The layout copies are memory-bound passes: threaded only when large (small ones
+  // would pay a fork/join each for microseconds of work).
+  const int reorder_threads = threads_for(ctx.n_threads, double(x.numel() + a.out.numel()), kElementGrain);
+  if (plan->x_in) {
+    OmpThreads rt(reorder_threads);
+    run_reorder(plan->x_in, eng, s, x_user, x_mem);
+  }
+  const memory w_mem = backend.constant_weight(w, plan->w_plain, plan->w_md, plan->w_in);
   const memory y_user = wrap_memory(a.out, plan->y_plain, eng);
-  const memory y_mem = plan->y_out ? memory(plan->y_md, eng) : y_user;
+  const memory y_mem = plan->y_out ? backend.pooled_memory(plan->y_md, y_buf) : y_user;
   std::unordered_map<int, memory> args = {
       {DNNL_ARG_SRC, x_mem}, {DNNL_ARG_WEIGHTS, w_mem}, {DNNL_ARG_DST, y_mem}};
   if (bias.defined()) args.emplace(DNNL_ARG_BIAS, wrap_memory(bias, plan->b_plain, eng));
-  run_step(plan->conv, eng, s, std::move(args));
-  if (plan->y_out) run_reorder(plan->y_out, eng, s, y_mem, y_user);
+  if (plan->conv.scratchpad.get_size() > 0)
+    args.emplace(DNNL_ARG_SCRATCHPAD, backend.pooled_memory(plan->conv.scratchpad, scratch_buf));
+  plan->conv.prim.execute(s, args);
+  if (plan->y_out) {
+    OmpThreads rt(reorder_threads);
+    run_reorder(plan->y_out, eng, s, y_mem, y_user);
+  }
   s.wait();
 }
 

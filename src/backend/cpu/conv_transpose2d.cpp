@@ -57,32 +57,49 @@ DeconvPlan make_plan(const dnnl::engine &eng, const memory::dims &xd, const memo
 
 void conv_transpose2d_kernel(const ExecContext &ctx, const ConvTranspose2dArgs &a) {
   CpuBackend &backend = cpu_backend(ctx);
-  OmpThreads threads(ctx.n_threads);
   const Tensor x = a.x.contiguous(), w = a.w.contiguous();
   const Tensor bias = a.bias.defined() ? a.bias.contiguous() : Tensor();
   // x: [N, Cin, H, W]; w: [Cin, Cout/g, KH, KW] described as [(g,) Cout/g, Cin/g, KH, KW]
   const memory::dims xd = dnnl_dims(x.shape()), yd = dnnl_dims(a.out.shape());
   memory::dims wd = {w.size(1), w.size(0) / a.groups, w.size(2), w.size(3)};
   if (a.groups > 1) wd.insert(wd.begin(), a.groups);
+  // 2 * input elements * (Cout/g * KH * KW) multiply-adds
+  const double flops = 2.0 * double(x.numel()) * double(w.numel() / w.size(0));
+  const int nt = threads_for(ctx.n_threads, flops, kFlopGrain);
+  OmpThreads threads(nt);
   const std::string key = fmt::format(
       "conv_transpose2d x{} w{} y{} s{},{} p{},{} d{},{} op{},{} g{} b{} t{}", dims_key(xd),
       dims_key(wd), dims_key(yd), a.stride_h, a.stride_w, a.pad_h, a.pad_w, a.dilation_h,
-      a.dilation_w, a.output_pad_h, a.output_pad_w, a.groups, int(bias.defined()),
-      ctx.n_threads);
+      a.dilation_w, a.output_pad_h, a.output_pad_w, a.groups, int(bias.defined()), nt);
   const dnnl::engine &eng = backend.engine();
   const auto plan = backend.cached<DeconvPlan>(
       key, [&] { return make_plan(eng, xd, wd, yd, bias.defined(), a); });
 
   dnnl::stream s(eng);
-  const memory x_mem = to_layout(plan->x_in, wrap_memory(x, plan->x_plain, eng), plan->x_md, eng, s);
-  const memory w_mem = to_layout(plan->w_in, wrap_memory(w, plan->w_user, eng), plan->w_md, eng, s);
+  // The blocked copies of x and y and the scratchpad come from the backend's pool.
+  std::shared_ptr<void> x_buf, y_buf, scratch_buf;
+  const memory x_user = wrap_memory(x, plan->x_plain, eng);
+  const memory x_mem = plan->x_in ? backend.pooled_memory(plan->x_md, x_buf) : x_user;
+  // The layout copies are memory-bound passes: threaded only when large (small ones
+  // would pay a fork/join each for microseconds of work).
+  const int reorder_threads = threads_for(ctx.n_threads, double(x.numel() + a.out.numel()), kElementGrain);
+  if (plan->x_in) {
+    OmpThreads rt(reorder_threads);
+    run_reorder(plan->x_in, eng, s, x_user, x_mem);
+  }
+  const memory w_mem = backend.constant_weight(w, plan->w_user, plan->w_md, plan->w_in);
   const memory y_user = wrap_memory(a.out, plan->y_plain, eng);
-  const memory y_mem = plan->y_out ? memory(plan->y_md, eng) : y_user;
+  const memory y_mem = plan->y_out ? backend.pooled_memory(plan->y_md, y_buf) : y_user;
   std::unordered_map<int, memory> args = {
       {DNNL_ARG_SRC, x_mem}, {DNNL_ARG_WEIGHTS, w_mem}, {DNNL_ARG_DST, y_mem}};
   if (bias.defined()) args.emplace(DNNL_ARG_BIAS, wrap_memory(bias, plan->b_plain, eng));
-  run_step(plan->deconv, eng, s, std::move(args));
-  if (plan->y_out) run_reorder(plan->y_out, eng, s, y_mem, y_user);
+  if (plan->deconv.scratchpad.get_size() > 0)
+    args.emplace(DNNL_ARG_SCRATCHPAD, backend.pooled_memory(plan->deconv.scratchpad, scratch_buf));
+  plan->deconv.prim.execute(s, args);
+  if (plan->y_out) {
+    OmpThreads rt(reorder_threads);
+    run_reorder(plan->y_out, eng, s, y_mem, y_user);
+  }
   s.wait();
 }
 

@@ -5,18 +5,21 @@
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <unordered_map>
 
 #include "backend/backend.hpp"
+#include "backend/cpu/dnnl_util.hpp"
 
 namespace aigc::cpu {
 
 class CpuBackend final : public Backend {
  public:
   CpuBackend();
+  ~CpuBackend() override;
   const char *name() const override { return "cpu"; }
   Device device() const override { return Device::cpu(); }
   Tensor empty(const Shape &shape, DType dtype) override { return Tensor::empty(shape, dtype); }
@@ -24,6 +27,26 @@ class CpuBackend final : public Backend {
   Tensor download(const Tensor &t) override { return t.contiguous(); }
 
   const dnnl::engine &engine() const { return engine_; }
+
+  // A host buffer of at least `bytes` for one call's temporary (oneDNN's blocked copy of
+  // an activation, a scratchpad), handed back to a pool when the last holder lets go.
+  // Large temporaries would otherwise be mapped, zero-filled page by page by the kernel
+  // and unmapped again on every convolution. The pool keeps at most kMaxPooledBytes.
+  std::shared_ptr<void> buffer(size_t bytes);
+  // `md`'s memory in a pooled buffer; `hold` keeps the buffer until the call is done.
+  dnnl::memory pooled_memory(const dnnl::memory::desc &md, std::shared_ptr<void> &hold) {
+    hold = buffer(md.get_size());
+    return dnnl::memory(md, engine_, hold.get());
+  }
+
+  // `w` (contiguous, seen as `user_md`) reordered by `step` into the layout `md`. When w's
+  // storage is read-only (mapped model files, weights widened at load) the result is
+  // cached while that storage lives: such weights never change, so a convolution
+  // reorders them once instead of on every call. Writable storage is reordered per call,
+  // and so is everything past kMaxCachedWeightBytes (a Stable Diffusion UNet would double
+  // its conv weights; its convolutions are large enough that the reorder hardly shows).
+  dnnl::memory constant_weight(const Tensor &w, const dnnl::memory::desc &user_md,
+                               const dnnl::memory::desc &md, const DnnlStep &step);
 
   // The primitive stored under `key`, built once by `make` (thread-safe). Keys must
   // encode everything the primitive depends on (shapes, strides, dtypes, attributes).
@@ -43,6 +66,21 @@ class CpuBackend final : public Backend {
   dnnl::engine engine_;
   std::mutex mutex_;
   std::unordered_map<std::string, std::shared_ptr<void>> cache_;
+  struct WeightEntry {  // one weight in one layout
+    std::weak_ptr<Storage> owner;  // expired (or another storage) means stale
+    size_t offset;
+    dnnl::memory::desc user_md, md;
+    dnnl::memory reordered;
+  };
+  std::mutex weights_mutex_;
+  std::unordered_multimap<const Storage *, WeightEntry> weights_;
+  size_t cached_weight_bytes_ = 0;
+  void give_back(void *p, size_t bytes);
+  std::mutex pool_mutex_;
+  std::multimap<size_t, void *> pool_;  // free buffers by size
+  size_t pooled_bytes_ = 0;
+  static constexpr size_t kMaxPooledBytes = size_t(512) << 20;
+  static constexpr size_t kMaxCachedWeightBytes = size_t(256) << 20;
 };
 
 inline CpuBackend &cpu_backend(const ExecContext &ctx) {
@@ -61,6 +99,20 @@ class OmpThreads {
  private:
   int previous_;
 };
+
+// Threads worth waking for `work` units of work, `grain` units being the least that pays
+// for a fork/join. A parallel region costs a few microseconds on an idle machine and up
+// to a scheduler time slice on a loaded one (a worker that is not running stalls the
+// join), so small ops stay on the calling thread, as PyTorch's grain sizes do.
+// Typical grains: kFlopGrain for FLOP-counted ops (convolution, matmul, attention),
+// kElementGrain for elementwise / normalisation passes over f32 values.
+inline constexpr double kFlopGrain = 64e6;  // ~1.2 ms of one AVX2 core
+inline constexpr double kElementGrain = 131072;  // 512 KiB of f32
+inline int threads_for(int requested, double work, double grain) {
+  const int n = requested > 0 ? requested : 1;
+  const double by_work = work / grain;
+  return by_work >= n ? n : by_work < 2 ? 1 : int(by_work);
+}
 
 // Wraps a contiguous f32/i32 tensor as oneDNN memory with the given format tag / dims.
 dnnl::memory::data_type to_dnnl(DType t);

@@ -23,8 +23,8 @@ void group_norm_kernel(const ExecContext &ctx, const GroupNormArgs &a) {
   const float *pb = bias.defined() ? bias.data_as<float>() : nullptr;
   float *py = a.out.data_as<float>();
   const int64_t tasks = n * groups;
-  OmpThreads threads(ctx.n_threads);
-#pragma omp parallel for num_threads(ctx.n_threads) schedule(static)
+  const int nt = threads_for(ctx.n_threads, double(x.numel()), kElementGrain);
+#pragma omp parallel for num_threads(nt) schedule(static)
   for (int64_t task = 0; task < tasks; ++task) {
     const int64_t base = task * count;  // groups are contiguous blocks of cpg channels
     const int64_t g = task % groups;

@@ -35,7 +35,7 @@ void layer_norm_kernel(const ExecContext &ctx, const LayerNormArgs &a) {
                                        {DNNL_ARG_DST, memory(md, eng, a.out.data())}};
   if (w.defined()) args.emplace(DNNL_ARG_SCALE, memory(vec, eng, w.data()));
   if (b.defined()) args.emplace(DNNL_ARG_SHIFT, memory(vec, eng, b.data()));
-  OmpThreads threads(ctx.n_threads);
+  OmpThreads threads(threads_for(ctx.n_threads, double(a.x.numel()), kElementGrain));
   dnnl::stream s(eng);
   prim->execute(s, args);
   s.wait();

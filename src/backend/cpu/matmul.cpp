@@ -165,9 +165,21 @@ void matmul_weight(const ExecContext &ctx, const MatmulArgs &args) {
   weight_matmul(p, ctx.n_threads);
 }
 
-void matmul_kernel(const ExecContext &ctx, const MatmulArgs &args) {
-  OmpThreads threads(ctx.n_threads);
+void matmul_kernel(const ExecContext &ctx_in, const MatmulArgs &args) {
   const int64_t K = args.trans_a ? args.a.size(-2) : args.a.size(-1);
+  // Small products (an MLP at batch 1, a DiT projection) run on the calling thread. The
+  // streaming gemv path is bound by the weight bytes it reads, so it is gated on those
+  // (kWeightGrain) as well as FLOPs: LLM decode keeps its threads for MB-sized weights.
+  ExecContext ctx = ctx_in;
+  const int64_t rows = args.out.numel() / std::max<int64_t>(1, args.out.size(-1));
+  const bool weight_path = is_weight_layout(args) && args.a.dtype() == DType::f32 &&
+                           (args.b.dtype() != DType::f32 || rows <= weight_gemv_max_rows(DType::f32));
+  constexpr double kWeightGrain = 1 << 20;  // bytes of weight streamed
+  const int by_flops = threads_for(ctx.n_threads, 2.0 * double(args.out.numel()) * double(K), kFlopGrain);
+  ctx.n_threads = weight_path
+                      ? std::max(by_flops, threads_for(ctx.n_threads, double(args.b.nbytes()), kWeightGrain))
+                      : by_flops;
+  OmpThreads threads(ctx.n_threads);
   if (K == 0) {  // empty sum: out is the bias (or zeros) on every row
     const std::vector<float> bias =
         args.bias.defined() ? args.bias.to_f32_vector()
@@ -179,10 +191,7 @@ void matmul_kernel(const ExecContext &ctx, const MatmulArgs &args) {
   }
   if (args.b.dtype() == DType::f32) {
     // Decode-sized products with an f32 weight: our streaming gemv (matmul_quant.cpp).
-    const int64_t rows = args.out.numel() / std::max<int64_t>(1, args.out.size(-1));
-    if (is_weight_layout(args) && args.a.dtype() == DType::f32 &&
-        rows <= weight_gemv_max_rows(DType::f32))
-      return matmul_weight(ctx, args);
+    if (weight_path) return matmul_weight(ctx, args);
     return matmul_f32(ctx, args);
   }
   if (is_weight_layout(args)) return matmul_weight(ctx, args);

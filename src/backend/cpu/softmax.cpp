@@ -86,8 +86,8 @@ void softmax_kernel(const ExecContext &ctx, const SoftmaxArgs &a) {
   const float *pm = mask.defined() ? mask.data_as<float>() : nullptr;
   const int64_t m_step = mask.defined() ? mask.stride(-1) : 0;
   float *py = a.out.data_as<float>();
-  OmpThreads threads(ctx.n_threads);
-#pragma omp parallel for num_threads(ctx.n_threads) schedule(static)
+  const int nt = threads_for(ctx.n_threads, double(rows) * double(n), kElementGrain);
+#pragma omp parallel for num_threads(nt) schedule(static)
   for (int64_t row = 0; row < rows; ++row) {
     const float *m = nullptr;
     if (pm) {  // offset of this row in the broadcast mask: unravel over the leading dims

@@ -49,7 +49,7 @@ void unary_f32_onednn(const ExecContext &ctx, const Tensor &x, const UnaryArgs &
   dnnl::memory src(md, be.engine(), x.data());
   dnnl::memory dst(md, be.engine(), a.out.data());
   dnnl::stream s(be.engine());
-  OmpThreads threads(ctx.n_threads);
+  OmpThreads threads(threads_for(ctx.n_threads, double(n), kElementGrain));
   prim->execute(s, {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
   s.wait();
 }

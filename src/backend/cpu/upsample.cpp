@@ -15,6 +15,7 @@
 #include <cstring>
 #include <vector>
 
+#include "backend/cpu/cpu_backend.hpp"
 #include "backend/cpu/cpu_kernels.hpp"
 
 namespace aigc::cpu {
@@ -54,7 +55,8 @@ void expand_row(const float *in, int64_t w, int f, float *out) {
 void upsample_nearest(const ExecContext &ctx, const float *x, float *y, int64_t planes,
                       int64_t h, int64_t w, int f) {
   const int64_t ow = w * f;
-#pragma omp parallel for collapse(2) schedule(static) num_threads(ctx.n_threads)
+#pragma omp parallel for collapse(2) schedule(static) \
+    num_threads(threads_for(ctx.n_threads, double(planes * h * w * f * f), kElementGrain))
   for (int64_t p = 0; p < planes; ++p)
     for (int64_t iy = 0; iy < h; ++iy) {
       float *first = y + (p * h * f + iy * f) * ow;  // output rows iy*f .. iy*f + f - 1
@@ -71,7 +73,7 @@ void upsample_bilinear(const ExecContext &ctx, const float *x, float *y, int64_t
   // input rows each band recomputes at its edges stay cheap.
   const int64_t band = std::max<int64_t>(8, std::min<int64_t>(64, oh * planes / (8 * ctx.n_threads) + 1));
   const int64_t bands = (oh + band - 1) / band;
-#pragma omp parallel num_threads(ctx.n_threads)
+#pragma omp parallel num_threads(threads_for(ctx.n_threads, double(planes * oh * ow), kElementGrain))
   {
     std::vector<float> rows;  // horizontally interpolated input rows of the current band
 #pragma omp for collapse(2) schedule(static)
