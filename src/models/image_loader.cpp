@@ -1,5 +1,6 @@
 #include "models/image_loader.hpp"
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -22,6 +23,7 @@
 #if __has_include("models/sd/sd_pipeline.hpp")
 #define AIGC_HAVE_SD 1
 #include "models/sd/sd_pipeline.hpp"
+#include "models/sd/sd_single_file.hpp"
 #endif
 #include "models/vae/keras_cvae_decoder.hpp"
 #include "models/vae/mlp_vae.hpp"
@@ -162,7 +164,17 @@ ImageModelBundle load_stable_diffusion(const fs::path &path) {
 #else
   ImageModelBundle bundle;
   bundle.kind = ImageModelKind::text_to_image;
-  auto sd = sd::load_stable_diffusion(path.string());
+  // A file is a single-file (LDM-named) checkpoint; its component configs come from
+  // $AIGC_SD_CONFIG_DIR (a diffusers-layout folder) when set, else the built-in SD 1.5 ones.
+  std::shared_ptr<const sd::StableDiffusionModel> sd;
+  std::error_code ec;
+  if (fs::is_regular_file(path, ec)) {
+    sd::SingleFileOptions opts;
+    if (const char *dir = std::getenv("AIGC_SD_CONFIG_DIR")) opts.config_dir = dir;
+    sd = sd::load_stable_diffusion_single_file(path.string(), opts);
+  } else {
+    sd = sd::load_stable_diffusion(path.string());
+  }
   bundle.info = sd->unet->info();
   bundle.info.architecture = "stable_diffusion";
   bundle.info.name = path.filename().string();

@@ -360,7 +360,8 @@ void bind_images(py::module_ &m) {
           [](const PyImageModel &s, py::object pixels) {
             F32Array a = nchw(pixels, "gan_score");
             const int32_t count = int32_t(a.shape(0));
-            py::array_t<float> logits{py::ssize_t(count)};
+            // Shape as a vector: a braced single size picks a constructor that leaves stride 0.
+            py::array_t<float> logits(std::vector<py::ssize_t>{py::ssize_t(count)});
             float *dst = logits.mutable_data();
             {
               py::gil_scoped_release release;
