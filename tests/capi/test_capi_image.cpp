@@ -38,6 +38,13 @@ struct ModelHandle {
 struct Images {
   aigc_images *p = nullptr;
   ~Images() { aigc_images_free(p); }
+  // The out-parameter for a call; frees what an earlier call left here (a failed call
+  // stores NULL, so reusing &p directly would leak the previous images).
+  aigc_images **out() {
+    aigc_images_free(p);
+    p = nullptr;
+    return &p;
+  }
   std::vector<uint8_t> pixels(int32_t index, int32_t *w = nullptr, int32_t *h = nullptr, int32_t *c = nullptr) const {
     int32_t width = 0, height = 0, channels = 0;
     const uint8_t *px = nullptr;
@@ -103,7 +110,7 @@ TEST_CASE("capi image: dcgan matches its golden from explicit latents; seeds are
   p.latents = z.data();
   p.n_latents = z.size();
   Images out;
-  REQUIRE(aigc_image_generate(model.m, &p, nullptr, nullptr, &out.p) == AIGC_STATUS_OK);
+  REQUIRE(aigc_image_generate(model.m, &p, nullptr, nullptr, out.out()) == AIGC_STATUS_OK);
   REQUIRE(aigc_images_count(out.p) == 16);
   for (int k = 0; k < 16; ++k)  // [-1, 1] -> 8 bits: within one level of the golden
     CHECK(max_u8_diff(out.pixels(k), want.data() + k * 784, 784, 0.5f, 0.5f) <= 1);
@@ -113,17 +120,17 @@ TEST_CASE("capi image: dcgan matches its golden from explicit latents; seeds are
   s.count = 3;
   s.seed = 1234;
   Images a, b, c, d;
-  REQUIRE(aigc_image_generate(model.m, &s, nullptr, nullptr, &a.p) == AIGC_STATUS_OK);
-  REQUIRE(aigc_image_generate(model.m, &s, nullptr, nullptr, &b.p) == AIGC_STATUS_OK);
+  REQUIRE(aigc_image_generate(model.m, &s, nullptr, nullptr, a.out()) == AIGC_STATUS_OK);
+  REQUIRE(aigc_image_generate(model.m, &s, nullptr, nullptr, b.out()) == AIGC_STATUS_OK);
   CHECK(a.pixels(0) == b.pixels(0));
   CHECK(a.pixels(2) == b.pixels(2));
   CHECK(a.pixels(0) != a.pixels(1));
   s.count = 1;
   s.seed = 1236;
-  REQUIRE(aigc_image_generate(model.m, &s, nullptr, nullptr, &c.p) == AIGC_STATUS_OK);
+  REQUIRE(aigc_image_generate(model.m, &s, nullptr, nullptr, c.out()) == AIGC_STATUS_OK);
   CHECK(c.pixels(0) == a.pixels(2));
   s.seed = 1235;
-  REQUIRE(aigc_image_generate(model.m, &s, nullptr, nullptr, &d.p) == AIGC_STATUS_OK);
+  REQUIRE(aigc_image_generate(model.m, &s, nullptr, nullptr, d.out()) == AIGC_STATUS_OK);
   CHECK(d.pixels(0) == a.pixels(1));
   CHECK(d.pixels(0) != c.pixels(0));
 
@@ -141,12 +148,12 @@ TEST_CASE("capi image: dcgan matches its golden from explicit latents; seeds are
 
   // Interpolation: the end frames are the seeds' images.
   Images walk;
-  REQUIRE(aigc_gan_interpolate(model.m, 1234, 1236, 5, AIGC_INTERPOLATION_SLERP, -1, nullptr, &walk.p) == AIGC_STATUS_OK);
+  REQUIRE(aigc_gan_interpolate(model.m, 1234, 1236, 5, AIGC_INTERPOLATION_SLERP, -1, nullptr, walk.out()) == AIGC_STATUS_OK);
   REQUIRE(aigc_images_count(walk.p) == 5);
   CHECK(walk.pixels(0) == a.pixels(0));
   CHECK(walk.pixels(4) == c.pixels(0));
   CHECK(walk.pixels(2) != a.pixels(0));
-  CHECK(aigc_gan_interpolate(model.m, 1, 2, 1, AIGC_INTERPOLATION_LERP, -1, nullptr, &walk.p) == AIGC_STATUS_INVALID_ARGUMENT);
+  CHECK(aigc_gan_interpolate(model.m, 1, 2, 1, AIGC_INTERPOLATION_LERP, -1, nullptr, walk.out()) == AIGC_STATUS_INVALID_ARGUMENT);
   CHECK(walk.p == nullptr);
 }
 
@@ -171,21 +178,21 @@ TEST_CASE("capi image: mlp-gan discriminator logits and cwgan-gp class labels ma
   p.latents = z.data();
   p.n_latents = z.size();
   Images out;
-  REQUIRE(aigc_image_generate(model.m, &p, nullptr, nullptr, &out.p) == AIGC_STATUS_OK);
+  REQUIRE(aigc_image_generate(model.m, &p, nullptr, nullptr, out.out()) == AIGC_STATUS_OK);
   for (int k = 0; k < 10; ++k) CHECK(max_u8_diff(out.pixels(k), want.data() + k * 784, 784, 0.5f, 0.5f) <= 1);
   // Explicit per-image labels equal to the golden's.
   std::vector<int32_t> labels = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
   p.class_labels = labels.data();
   Images again;
-  REQUIRE(aigc_image_generate(model.m, &p, nullptr, nullptr, &again.p) == AIGC_STATUS_OK);
+  REQUIRE(aigc_image_generate(model.m, &p, nullptr, nullptr, again.out()) == AIGC_STATUS_OK);
   CHECK(again.pixels(7) == out.pixels(7));
   labels[3] = 10;
-  CHECK(aigc_image_generate(model.m, &p, nullptr, nullptr, &again.p) == AIGC_STATUS_INVALID_ARGUMENT);
+  CHECK(aigc_image_generate(model.m, &p, nullptr, nullptr, again.out()) == AIGC_STATUS_INVALID_ARGUMENT);
   p.class_labels = nullptr;
   p.latents = nullptr;
   p.n_latents = 0;
   p.class_label = 10;  // out of range
-  CHECK(aigc_image_generate(model.m, &p, nullptr, nullptr, &again.p) == AIGC_STATUS_INVALID_ARGUMENT);
+  CHECK(aigc_image_generate(model.m, &p, nullptr, nullptr, again.out()) == AIGC_STATUS_INVALID_ARGUMENT);
   CHECK(last_error().find("out of range") != std::string::npos);
   CHECK(again.p == nullptr);
   size_t needed = 0;
@@ -224,10 +231,10 @@ TEST_CASE("capi image: VAE encode and decode match the vae-mnist and taef2 golde
     p.count = 2;
     p.seed = 9;
     Images a, b;
-    REQUIRE(aigc_image_generate(model.m, &p, nullptr, nullptr, &a.p) == AIGC_STATUS_OK);
+    REQUIRE(aigc_image_generate(model.m, &p, nullptr, nullptr, a.out()) == AIGC_STATUS_OK);
     p.count = 1;
     p.seed = 10;
-    REQUIRE(aigc_image_generate(model.m, &p, nullptr, nullptr, &b.p) == AIGC_STATUS_OK);
+    REQUIRE(aigc_image_generate(model.m, &p, nullptr, nullptr, b.out()) == AIGC_STATUS_OK);
     CHECK(a.pixels(1) == b.pixels(0));
   }
   ModelHandle model("taef2");
@@ -246,7 +253,7 @@ TEST_CASE("capi image: VAE encode and decode match the vae-mnist and taef2 golde
   p.width = 60;
   p.height = 64;
   Images bad;
-  CHECK(aigc_image_generate(model.m, &p, nullptr, nullptr, &bad.p) == AIGC_STATUS_INVALID_ARGUMENT);
+  CHECK(aigc_image_generate(model.m, &p, nullptr, nullptr, bad.out()) == AIGC_STATUS_INVALID_ARGUMENT);
   CHECK(last_error().find("multiples of 8") != std::string::npos);
 }
 
@@ -290,7 +297,7 @@ void check_trajectory(const Trajectory &k) {
   };
   int32_t state[2] = {0, 0};
   Images out;
-  REQUIRE_MESSAGE(aigc_image_generate(model.m, &p, progress, state, &out.p) == AIGC_STATUS_OK, last_error());
+  REQUIRE_MESSAGE(aigc_image_generate(model.m, &p, progress, state, out.out()) == AIGC_STATUS_OK, last_error());
   CHECK(state[0] == 1000);
   CHECK(state[1] == 1000);
   for (int s = 0; s < 2; ++s) CHECK(max_u8_diff(out.pixels(s), final_.data() + s * 784, 784, k.scale, k.shift) <= 1);
@@ -313,7 +320,7 @@ TEST_CASE("capi image: diffusion bad input") {
     p.steps = 2;
     change(p);
     Images out;
-    const aigc_status st = aigc_image_generate(model.m, &p, nullptr, nullptr, &out.p);
+    const aigc_status st = aigc_image_generate(model.m, &p, nullptr, nullptr, out.out());
     CHECK((st == AIGC_STATUS_OK) == (out.p != nullptr));
     return st;
   };
@@ -411,7 +418,7 @@ TEST_CASE("capi image: cancelling a 1000-step DDPM run from another thread") {
   });
   const auto t0 = std::chrono::steady_clock::now();
   Images out;
-  const aigc_status st = aigc_image_generate(model.m, &p, progress, &steps, &out.p);
+  const aigc_status st = aigc_image_generate(model.m, &p, progress, &steps, out.out());
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   canceller.join();
   CHECK(st == AIGC_STATUS_CANCELLED);
@@ -421,14 +428,14 @@ TEST_CASE("capi image: cancelling a 1000-step DDPM run from another thread") {
   // The request was cleared when the call returned: the job works again.
   p.steps = 2;
   Images again;
-  CHECK(aigc_image_generate(model.m, &p, nullptr, nullptr, &again.p) == AIGC_STATUS_OK);
+  CHECK(aigc_image_generate(model.m, &p, nullptr, nullptr, again.out()) == AIGC_STATUS_OK);
   // A callback's non-zero return cancels too.
   p.steps = 50;
   auto stop = [](int32_t step, int32_t, void *) -> int32_t { return step >= 2; };
-  CHECK(aigc_image_generate(model.m, &p, stop, nullptr, &again.p) == AIGC_STATUS_CANCELLED);
+  CHECK(aigc_image_generate(model.m, &p, stop, nullptr, again.out()) == AIGC_STATUS_CANCELLED);
   // Cancelled before the call: returns at once.
   aigc_image_job_cancel(job);
-  CHECK(aigc_image_generate(model.m, &p, nullptr, nullptr, &again.p) == AIGC_STATUS_CANCELLED);
+  CHECK(aigc_image_generate(model.m, &p, nullptr, nullptr, again.out()) == AIGC_STATUS_CANCELLED);
   aigc_image_job_free(job);
 }
 
@@ -441,7 +448,7 @@ TEST_CASE("capi image: PNG files carry provenance; a failed write leaves nothing
   p.sampler = "ddim";
   p.class_label = 7;
   Images out;
-  REQUIRE(aigc_image_generate(model.m, &p, nullptr, nullptr, &out.p) == AIGC_STATUS_OK);
+  REQUIRE(aigc_image_generate(model.m, &p, nullptr, nullptr, out.out()) == AIGC_STATUS_OK);
   const fs::path dir = fs::temp_directory_path() / "aigc_capi_image_png";
   fs::remove_all(dir);
   fs::create_directories(dir);
@@ -544,7 +551,7 @@ TEST_CASE("capi image: text-to-image on the tiny SD pipeline matches diffusers")
   p.latents = init.data();
   p.n_latents = init.size();
   Images out;
-  const aigc_status st = aigc_image_generate(m, &p, nullptr, nullptr, &out.p);
+  const aigc_status st = aigc_image_generate(m, &p, nullptr, nullptr, out.out());
   REQUIRE_MESSAGE(st == AIGC_STATUS_OK, last_error());
   int32_t w = 0, h = 0, c = 0;
   const std::vector<uint8_t> got = out.pixels(0, &w, &h, &c);
@@ -555,6 +562,6 @@ TEST_CASE("capi image: text-to-image on the tiny SD pipeline matches diffusers")
   // Sizes must be multiples of the model's factor.
   p.width = 16 + info.size_factor / 2;
   Images bad;
-  CHECK(aigc_image_generate(m, &p, nullptr, nullptr, &bad.p) == AIGC_STATUS_INVALID_ARGUMENT);
+  CHECK(aigc_image_generate(m, &p, nullptr, nullptr, bad.out()) == AIGC_STATUS_INVALID_ARGUMENT);
   aigc_image_model_free(m);
 }
