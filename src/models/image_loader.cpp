@@ -11,20 +11,13 @@
 #include "io/safetensors.hpp"
 #include "io/sha256.hpp"
 #include "models/config_json.hpp"
-// TEMPORARY (integration in progress): parts land one by one; the guards go when all are in.
-#if __has_include("models/diffusion/ddpm_cnn.hpp") && __has_include("models/diffusion/dit.hpp")
-#define AIGC_HAVE_DIFFUSION 1
 #include "models/diffusion/ddpm_cnn.hpp"
 #include "models/diffusion/dit.hpp"
-#endif
 #include "models/gan/cwgan_gp.hpp"
 #include "models/gan/dcgan.hpp"
 #include "models/gan/mlp_gan.hpp"
-#if __has_include("models/sd/sd_pipeline.hpp")
-#define AIGC_HAVE_SD 1
 #include "models/sd/sd_pipeline.hpp"
 #include "models/sd/sd_single_file.hpp"
-#endif
 #include "models/vae/keras_cvae_decoder.hpp"
 #include "models/vae/mlp_vae.hpp"
 #include "models/vae/taesd.hpp"
@@ -60,8 +53,6 @@ std::string weights_hash(const nlohmann::json &config, const fs::path &weights) 
 }
 
 using Loader = std::function<void(ImageModelBundle &, const nn::WeightSource &, const nlohmann::json &)>;
-
-DiffusionTraining training_of(const Denoiser &d) { return d.training(); }
 
 sampling::SchedulerConfig scheduler_config_for(const DiffusionTraining &t) {
   sampling::SchedulerConfig c;
@@ -107,20 +98,18 @@ const std::map<std::string, Loader> &loaders() {
          b.kind = ImageModelKind::vae;
          b.autoencoder = load_taesd(w, c, b.info);
        }},
-#if AIGC_HAVE_DIFFUSION
       {"ddpm_cnn",
        [](ImageModelBundle &b, const nn::WeightSource &w, const nlohmann::json &c) {
          b.kind = ImageModelKind::diffusion;
          b.denoiser = load_ddpm_cnn(w, c, b.info);
-         b.scheduler = scheduler_config_for(training_of(*b.denoiser));
+         b.scheduler = scheduler_config_for(b.denoiser->training());
        }},
       {"dit",
        [](ImageModelBundle &b, const nn::WeightSource &w, const nlohmann::json &c) {
          b.kind = ImageModelKind::diffusion;
          b.denoiser = load_dit(w, c, b.info);
-         b.scheduler = scheduler_config_for(training_of(*b.denoiser));
+         b.scheduler = scheduler_config_for(b.denoiser->training());
        }},
-#endif
   };
   return table;
 }
@@ -159,9 +148,6 @@ ImageModelBundle load_converted(const fs::path &dir) {
 }
 
 ImageModelBundle load_stable_diffusion(const fs::path &path) {
-#if !AIGC_HAVE_SD
-  throw Error(Status::unsupported, fmt::format("'{}': Stable Diffusion loading is not built yet", path.string()));
-#else
   ImageModelBundle bundle;
   bundle.kind = ImageModelKind::text_to_image;
   // A file is a single-file (LDM-named) checkpoint; its component configs come from
@@ -185,7 +171,6 @@ ImageModelBundle load_stable_diffusion(const fs::path &path) {
   bundle.weights_sha256 = sd->weights_sha256;
   bundle.stable_diffusion = std::move(sd);
   return bundle;
-#endif
 }
 
 }  // namespace

@@ -180,13 +180,7 @@ std::shared_ptr<const StableDiffusionModel> load_stable_diffusion(const std::str
   model->text_encoder = load_clip_text_encoder(*component_weights(dir + "/text_encoder", "text_encoder"),
                                                read_json_file(dir + "/text_encoder/config.json"));
 
-  DiffusionTraining training;
-  training.num_train_timesteps = model->scheduler.num_train_timesteps;
-  training.betas = sampling::make_betas(model->scheduler);
-  training.alphas_cumprod = sampling::make_alphas_cumprod(model->scheduler);
-  training.prediction = model->scheduler.prediction;
-  training.default_sampler = model->scheduler_name.empty() ? "ddim" : model->scheduler_name;
-  training.default_steps = 50;
+  const DiffusionTraining training = unet_training(model->scheduler, model->scheduler_name);
   ImageModelInfo unet_info;
   unet_info.architecture = "unet2d_condition";
   unet_info.name = model->name + "/unet";
@@ -200,6 +194,17 @@ std::shared_ptr<const StableDiffusionModel> load_stable_diffusion(const std::str
   check_stable_diffusion(*model);
   model->weights_sha256 = io::sha256_file_hex(component_weights_path(dir + "/unet"));
   return model;
+}
+
+DiffusionTraining unet_training(const sampling::SchedulerConfig &scheduler, const std::string &scheduler_name) {
+  DiffusionTraining training;
+  training.num_train_timesteps = scheduler.num_train_timesteps;
+  training.betas = sampling::make_betas(scheduler);
+  training.alphas_cumprod = sampling::make_alphas_cumprod(scheduler);
+  training.prediction = scheduler.prediction;
+  training.default_sampler = scheduler_name.empty() ? "ddim" : scheduler_name;
+  training.default_steps = 50;
+  return training;
 }
 
 }  // namespace aigc::models::sd

@@ -52,4 +52,9 @@ void check_stable_diffusion(const StableDiffusionModel &model);
 // true for DDIM/DDPM). `name` receives our scheduler name ("" for none).
 sampling::SchedulerConfig scheduler_config_from_json(const nlohmann::json &j, std::string *name);
 
+// What the UNet is told about its training: the noise schedule and prediction type of the
+// pipeline's scheduler config; default sampler = that scheduler (DDIM when it is one we
+// do not implement, e.g. PNDM), 50 steps. Shared by the folder and single-file loaders.
+DiffusionTraining unet_training(const sampling::SchedulerConfig &scheduler, const std::string &scheduler_name);
+
 }  // namespace aigc::models::sd

@@ -207,13 +207,7 @@ std::shared_ptr<const StableDiffusionModel> load_stable_diffusion_single_file(co
   model->text_encoder =
       load_clip_text_encoder(*make_ldm_component_weights(file, LdmComponent::text_encoder, json::object()), text_config);
 
-  DiffusionTraining training;
-  training.num_train_timesteps = model->scheduler.num_train_timesteps;
-  training.betas = sampling::make_betas(model->scheduler);
-  training.alphas_cumprod = sampling::make_alphas_cumprod(model->scheduler);
-  training.prediction = model->scheduler.prediction;
-  training.default_sampler = model->scheduler_name.empty() ? "ddim" : model->scheduler_name;
-  training.default_steps = 50;
+  const DiffusionTraining training = unet_training(model->scheduler, model->scheduler_name);
   ImageModelInfo unet_info;
   unet_info.architecture = "unet2d_condition";
   unet_info.name = model->name + "/unet";
