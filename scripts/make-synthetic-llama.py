@@ -27,6 +27,8 @@ MODELS = {
     # name: hidden, layers, heads, kv heads, ffn, vocab
     "100m": dict(hidden=768, layers=12, heads=12, kv_heads=4, ffn=2048, vocab=32000),
     "1b": dict(hidden=2048, layers=16, heads=32, kv_heads=8, ffn=5632, vocab=32000),
+    # LLaMA-2-7B shapes (GPU benchmarks, scripts/bench-gpu.sh).
+    "7b": dict(hidden=4096, layers=32, heads=32, kv_heads=32, ffn=11008, vocab=32000),
 }
 TYPES = {
     # name: (ggml type of 2-D weights, general.file_type)

@@ -2,12 +2,15 @@
 //
 //   bench_generate MODEL [--threads N] [--prompt P] [--gen G] [--runs R]
 //                        [--tokens FILE] [--seed S] [--no-bandwidth]
+//                        [--backend NAME] [--bandwidth-gbs B]
 //
 // Prompt processing: one decode call of P tokens (median of R runs after a warm-up,
 // the sequence cleared between runs). Generation: G tokens decoded one at a time after
 // the prompt, greedy argmax (median tokens/s over R runs, the sequence cut back to the
 // prompt between runs). The decode floor is weight bytes / streaming-read bandwidth,
-// measured in this binary after the model is freed (so it does not count in peak RSS).
+// measured in this binary after the model is freed (so it does not count in peak RSS);
+// on a GPU (--backend cuda) the caller passes the device's measured bandwidth instead
+// (--bandwidth-gbs, from bench_gpu_bandwidth), since host RAM is not what decode reads.
 //
 // Prompt ids: from FILE (whitespace- or comma-separated) when given, otherwise random ids
 // in [3, n_vocab) from a fixed LCG seed. Output: one JSON line, then a human-readable line.
@@ -112,12 +115,14 @@ int main(int argc, char **argv) {
   if (argc < 2 || !std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "--help")) {
     std::fprintf(stderr,
                  "usage: %s MODEL [--threads N] [--prompt P] [--gen G] [--runs R] [--tokens FILE] "
-                 "[--seed S] [--no-bandwidth]\n",
+                 "[--seed S] [--no-bandwidth] [--backend NAME] [--bandwidth-gbs B]\n",
                  argv[0]);
     return 1;
   }
   const std::string model_path = argv[1];
   int threads = 0, n_prompt = 128, n_gen = 64, runs = 3;
+  std::string backend = "cpu";
+  double given_bw = 0;
   uint32_t seed = 42;
   std::string tokens_file;
   bool bandwidth = true;
@@ -137,6 +142,8 @@ int main(int argc, char **argv) {
     else if (a == "--tokens") tokens_file = next();
     else if (a == "--seed") seed = uint32_t(std::strtoul(next(), nullptr, 10));
     else if (a == "--no-bandwidth") bandwidth = false;
+    else if (a == "--backend") backend = next();
+    else if (a == "--bandwidth-gbs") given_bw = std::atof(next()) * 1e9;
     else {
       std::fprintf(stderr, "unknown argument %s\n", a.c_str());
       return 1;
@@ -150,7 +157,10 @@ int main(int argc, char **argv) {
   // Load.
   const double t_load0 = now_s();
   aigc_model *model = nullptr;
-  if (aigc_model_load(model_path.c_str(), nullptr, &model) != AIGC_STATUS_OK) fail("load", model_path);
+  aigc_model_params mp;
+  aigc_model_params_init(&mp, sizeof(mp));
+  mp.backend = backend.c_str();
+  if (aigc_model_load(model_path.c_str(), &mp, &model) != AIGC_STATUS_OK) fail("load", model_path);
   const double load_s = now_s() - t_load0;
   aigc_model_info info{};
   info.struct_size = sizeof(info);
@@ -246,7 +256,7 @@ int main(int argc, char **argv) {
   aigc_context_free(ctx);
   aigc_model_free(model);
 
-  const double bw = bandwidth ? read_bandwidth(threads) : 0;
+  const double bw = given_bw > 0 ? given_bw : bandwidth ? read_bandwidth(threads) : 0;
   const double prompt_tps = n_prompt / median(prompt_s);
   const double gen_tps = n_gen / median(gen_s);
   const double floor_tps = bw > 0 && info.weight_bytes > 0 ? bw / double(info.weight_bytes) : 0;
@@ -254,10 +264,10 @@ int main(int argc, char **argv) {
   std::string model_json = model_path;
   for (auto &c : model_json)
     if (c == '"' || c == '\\') c = '_';
-  std::printf("{\"bench\":\"generate\",\"model\":\"%s\",\"threads\":%d,\"n_prompt\":%d,\"n_gen\":%d,"
+  std::printf("{\"bench\":\"generate\",\"backend\":\"%s\",\"model\":\"%s\",\"threads\":%d,\"n_prompt\":%d,\"n_gen\":%d,"
               "\"runs\":%d,\"file_bytes\":%lld,\"weight_bytes\":%lld,\"n_params\":%lld,\"n_vocab\":%d,"
               "\"load_s\":%.3f,\"prompt_tok_s\":%.2f,\"prompt_s\":[",
-              model_json.c_str(), threads, n_prompt, n_gen, runs, (long long)file_bytes,
+              backend.c_str(), model_json.c_str(), threads, n_prompt, n_gen, runs, (long long)file_bytes,
               (long long)info.weight_bytes, (long long)info.n_params, info.n_vocab, load_s, prompt_tps);
   for (size_t i = 0; i < prompt_s.size(); ++i) std::printf("%s%.4f", i ? "," : "", prompt_s[i]);
   std::printf("],\"decode_tok_s\":%.2f,\"decode_s\":[", gen_tps);

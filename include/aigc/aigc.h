@@ -104,7 +104,7 @@ typedef struct aigc_sampler aigc_sampler;
 
 typedef struct aigc_model_params {
   uint32_t struct_size;        /* sizeof(aigc_model_params) */
-  const char *backend;         /* "cpu" (default when NULL) or "ref" */
+  const char *backend;         /* "cpu" (default when NULL), "ref" or "cuda" */
   const char *tokenizer_path;  /* NULL: from the model file, or a tokenizer file beside it */
 } aigc_model_params;
 

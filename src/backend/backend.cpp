@@ -1,5 +1,7 @@
 #include "backend/backend.hpp"
 
+#include <cstring>
+
 #include "core/check.hpp"
 
 namespace aigc {
@@ -18,6 +20,13 @@ const char *op_name(OpKind op) {
 void Backend::throw_unsupported(OpKind op, DType key) const {
   fail(Status::unsupported, "{}: backend '{}' has no kernel for dtype {}", op_name(op), name(),
        dtype_name(key));
+}
+
+void Backend::write(const Tensor &dst, const Tensor &src) {
+  AIGC_CHECK(dst.device() == device() && src.device().is_cpu() && dst.is_contiguous() &&
+                 src.is_contiguous() && dst.shape() == src.shape() && dst.dtype() == src.dtype(),
+             Status::invalid_argument, "write: {} <- {}", dst.describe(), src.describe());
+  if (src.nbytes()) std::memcpy(dst.data(), src.data(), src.nbytes());
 }
 
 }  // namespace aigc

@@ -62,6 +62,10 @@ class Backend {
   virtual Tensor download(const Tensor &device_tensor) = 0;
   // Waits for queued work (no-op on synchronous backends).
   virtual void synchronize() {}
+  // Copies `src` (host memory or this backend's, contiguous) into `dst`, a contiguous view
+  // of this backend's memory with the same shape and dtype (KV-cache rows). Queued in
+  // order with the kernels; host backends copy at once.
+  virtual void write(const Tensor &dst, const Tensor &src);
 
   bool supports(OpKind op, DType key) const { return kernels_.supports(op, key); }
 

@@ -53,31 +53,43 @@ Gpt2Model::Gpt2Model(const Gpt2Config &config, const nn::WeightSource &weights) 
   info_.n_layers = c.n_layers;
   info_.n_heads = info_.n_kv_heads = c.n_heads;
   info_.head_dim = d / c.n_heads;
-  auto count = [&](const Tensor &x) {
+  for_each_weight([&](Tensor &x) {
     if (!x.defined()) return;
     info_.n_params += x.numel();
     info_.weight_bytes += nn::stored_bytes(x);
-  };
-  count(wte_.table);
-  count(wpe_.table);
-  for (const Layer &l : layers_) {
-    for (const nn::LayerNorm *n : {&l.ln_1, &l.ln_2}) {
-      count(n->weight);
-      count(n->bias);
+  });
+  if (!head) {  // the tied head was counted with the embedding
+    info_.n_params -= lm_head_.numel();
+    info_.weight_bytes -= nn::stored_bytes(lm_head_);
+  }
+}
+
+void Gpt2Model::for_each_weight(const std::function<void(Tensor &)> &fn) {
+  fn(wte_.table);
+  fn(wpe_.table);
+  for (Layer &l : layers_) {
+    for (nn::LayerNorm *n : {&l.ln_1, &l.ln_2}) {
+      fn(n->weight);
+      fn(n->bias);
     }
-    for (const nn::Linear *lin : {&l.qkv, &l.attn_out, &l.fc, &l.proj}) {
-      count(lin->weight);
-      count(lin->bias);
+    for (nn::Linear *lin : {&l.qkv, &l.attn_out, &l.fc, &l.proj}) {
+      fn(lin->weight);
+      fn(lin->bias);
     }
   }
-  count(ln_f_.weight);
-  count(ln_f_.bias);
-  if (head) count(*head);
+  fn(ln_f_.weight);
+  fn(ln_f_.bias);
+  fn(lm_head_);
+}
+
+void Gpt2Model::place_weights(Backend &backend) {
+  nn::WeightUploader upload(backend);
+  for_each_weight(std::ref(upload));
 }
 
 Tensor Gpt2Model::forward(const ExecContext &ctx, nn::KvCache &cache,
                           const std::vector<SeqSpan> &spans) const {
-  const BatchPlan plan = plan_batch(info_, cache, spans);
+  const BatchPlan plan = plan_batch(ctx, info_, cache, spans);
   const int64_t n = plan.n_rows, h = info_.n_heads, hd = info_.head_dim;
   Tensor x = ops::add(ctx, wte_(ctx, plan.ids), wpe_(ctx, plan.positions));  // [N, d]
   for (size_t i = 0; i < layers_.size(); ++i) {

@@ -16,8 +16,11 @@ class Gpt2Model final : public LanguageModel {
   const LmInfo &info() const override { return info_; }
   Tensor forward(const ExecContext &ctx, nn::KvCache &cache,
                  const std::vector<SeqSpan> &spans) const override;
+  void place_weights(Backend &backend) override;
 
  private:
+  // Calls fn on every weight tensor (undefined optional ones included).
+  void for_each_weight(const std::function<void(Tensor &)> &fn);
   struct Layer {
     nn::LayerNorm ln_1, ln_2;
     nn::Linear qkv, attn_out, fc, proj;

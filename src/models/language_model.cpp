@@ -6,7 +6,8 @@
 
 namespace aigc::models {
 
-BatchPlan plan_batch(const LmInfo &info, const nn::KvCache &cache, const std::vector<SeqSpan> &spans) {
+BatchPlan plan_batch(const ExecContext &ctx, const LmInfo &info, const nn::KvCache &cache,
+                     const std::vector<SeqSpan> &spans) {
   AIGC_CHECK(!spans.empty(), Status::invalid_argument, "decode: the batch is empty");
   BatchPlan plan;
   std::set<int32_t> seen;
@@ -38,9 +39,9 @@ BatchPlan plan_batch(const LmInfo &info, const nn::KvCache &cache, const std::ve
   }
   plan.n_rows = int64_t(ids.size());
   plan.all_rows = int64_t(rows.size()) == plan.n_rows;
-  plan.ids = Tensor::from_vector(ids, Shape({plan.n_rows}));
-  plan.positions = Tensor::from_vector(positions, Shape({plan.n_rows}));
-  plan.logit_rows = Tensor::from_vector(rows, Shape({int64_t(rows.size())}));
+  plan.ids = ctx.backend->upload(Tensor::from_vector(ids, Shape({plan.n_rows})));
+  plan.positions = ctx.backend->upload(Tensor::from_vector(positions, Shape({plan.n_rows})));
+  plan.logit_rows = ctx.backend->upload(Tensor::from_vector(rows, Shape({int64_t(rows.size())})));
   return plan;
 }
 

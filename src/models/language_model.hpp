@@ -3,6 +3,7 @@
 // rows need logits.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -43,6 +44,9 @@ class LanguageModel {
   // context_full (and nothing changes) when a span does not fit its sequence.
   virtual Tensor forward(const ExecContext &ctx, nn::KvCache &cache,
                          const std::vector<SeqSpan> &spans) const = 0;
+  // Moves every weight to `backend` (uploaded once; done by the loader before the model
+  // is shared, so loaded models stay immutable).
+  virtual void place_weights(Backend &backend) = 0;
 };
 
 // Batch layout shared by the model files.
@@ -56,8 +60,10 @@ struct BatchPlan {
 };
 
 // Validates the spans (sequence ids, distinct sequences, token ids in range, capacity of
-// the cache and of max_positions) and lays them out.
-BatchPlan plan_batch(const LmInfo &info, const nn::KvCache &cache, const std::vector<SeqSpan> &spans);
+// the cache and of max_positions) and lays them out; the index tensors are uploaded to
+// ctx's backend.
+BatchPlan plan_batch(const ExecContext &ctx, const LmInfo &info, const nn::KvCache &cache,
+                     const std::vector<SeqSpan> &spans);
 // Advances the cache lengths after a successful forward.
 void commit_batch(nn::KvCache &cache, const BatchPlan &plan);
 

@@ -44,25 +44,37 @@ LlamaModel::LlamaModel(const LlamaConfig &config, const nn::WeightSource &weight
   info_.n_heads = c.n_heads;
   info_.n_kv_heads = c.n_kv_heads;
   info_.head_dim = c.head_dim;
-  auto count = [&](const Tensor &t) {
+  for_each_weight([&](Tensor &t) {
     if (!t.defined()) return;
     info_.n_params += t.numel();
     info_.weight_bytes += nn::stored_bytes(t);
-  };
-  count(embed_.table);
-  for (const Layer &l : layers_) {
-    for (const Tensor *t : {&l.attn_norm.weight, &l.ffn_norm.weight, &l.q.weight, &l.q.bias,
-                            &l.k.weight, &l.k.bias, &l.v.weight, &l.v.bias, &l.o.weight,
-                            &l.gate.weight, &l.up.weight, &l.down.weight})
-      count(*t);
+  });
+  if (!head) {  // the tied head was counted with the embedding
+    info_.n_params -= lm_head_.weight.numel();
+    info_.weight_bytes -= nn::stored_bytes(lm_head_.weight);
   }
-  count(final_norm_.weight);
-  if (head) count(*head);
+}
+
+void LlamaModel::for_each_weight(const std::function<void(Tensor &)> &fn) {
+  fn(embed_.table);
+  for (Layer &l : layers_) {
+    for (Tensor *t : {&l.attn_norm.weight, &l.ffn_norm.weight, &l.q.weight, &l.q.bias, &l.k.weight,
+                      &l.k.bias, &l.v.weight, &l.v.bias, &l.o.weight, &l.gate.weight, &l.up.weight,
+                      &l.down.weight})
+      fn(*t);
+  }
+  fn(final_norm_.weight);
+  fn(lm_head_.weight);
+}
+
+void LlamaModel::place_weights(Backend &backend) {
+  nn::WeightUploader upload(backend);
+  for_each_weight(std::ref(upload));
 }
 
 Tensor LlamaModel::forward(const ExecContext &ctx, nn::KvCache &cache,
                            const std::vector<SeqSpan> &spans) const {
-  const BatchPlan plan = plan_batch(info_, cache, spans);
+  const BatchPlan plan = plan_batch(ctx, info_, cache, spans);
   const LlamaConfig &c = config_;
   const int64_t n = plan.n_rows;
   ops::RopeOptions rope;

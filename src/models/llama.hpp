@@ -19,8 +19,11 @@ class LlamaModel final : public LanguageModel {
   const LlamaConfig &config() const { return config_; }
   Tensor forward(const ExecContext &ctx, nn::KvCache &cache,
                  const std::vector<SeqSpan> &spans) const override;
+  void place_weights(Backend &backend) override;
 
  private:
+  // Calls fn on every weight tensor (undefined optional ones included).
+  void for_each_weight(const std::function<void(Tensor &)> &fn);
   struct Layer {
     nn::RmsNorm attn_norm, ffn_norm;
     nn::Linear q, k, v, o, gate, up, down;

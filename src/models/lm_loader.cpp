@@ -121,7 +121,7 @@ LoadedLanguageModel load_llama2c(const std::string &path) {
 
 const char *supported_language_architectures() { return "llama, mistral, qwen2, gpt2"; }
 
-LoadedLanguageModel load_language_model(const std::string &path) {
+LoadedLanguageModel load_language_model(const std::string &path, Backend *backend) {
   AIGC_CHECK(!path.empty(), Status::invalid_argument, "model path is empty");
   LoadedLanguageModel r;
   if (is_directory(path)) {
@@ -143,6 +143,10 @@ LoadedLanguageModel load_language_model(const std::string &path) {
     r.directory = parent_dir(path);
   }
   r.path = path;
+  if (backend) {
+    // The model was created non-const a moment ago and nobody else holds it yet.
+    const_cast<LanguageModel &>(*r.model).place_weights(*backend);
+  }
   return r;
 }
 

@@ -23,7 +23,9 @@ struct LoadedLanguageModel {
 
 // Throws io_error (missing / unreadable), invalid_format (corrupt, inconsistent shapes),
 // unsupported (unknown architecture or tensor type) with messages naming the file.
-LoadedLanguageModel load_language_model(const std::string &path);
+// With a backend, the weights are moved to its memory once (out_of_memory when they
+// do not fit); without one they stay where the file put them (mapped host memory).
+LoadedLanguageModel load_language_model(const std::string &path, Backend *backend = nullptr);
 
 // Architectures load_language_model knows, for messages and docs.
 const char *supported_language_architectures();

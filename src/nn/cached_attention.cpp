@@ -1,22 +1,11 @@
 #include "nn/cached_attention.hpp"
 
-#include <cstring>
-
 #include "core/check.hpp"
 #include "ops/attention.hpp"
 #include "ops/concat.hpp"
 #include "ops/copy.hpp"
 
 namespace aigc::nn {
-
-// Token-major cache rows are contiguous, so a span's keys land with one copy.
-static void write_rows(const Tensor &cache_rows, const Tensor &rows) {
-  // TODO(cuda): a device copy op when the cache lives on a GPU (issue 6).
-  cache_rows.check_host("kv cache write");
-  AIGC_ASSERT(cache_rows.is_contiguous() && rows.is_contiguous() &&
-              cache_rows.shape() == rows.shape());
-  std::memcpy(cache_rows.data(), rows.data(), rows.nbytes());
-}
 
 Tensor cached_attention(const ExecContext &ctx, const Tensor &q, const Tensor &k, const Tensor &v,
                         KvCache &cache, int64_t layer, const std::vector<SpanRows> &spans,
@@ -32,8 +21,9 @@ Tensor cached_attention(const ExecContext &ctx, const Tensor &q, const Tensor &k
   for (const SpanRows &s : spans) {
     const int64_t end = s.pos_begin + s.n_rows;
     const Tensor keys = cache.keys(layer, s.seq), values = cache.values(layer, s.seq);
-    write_rows(keys.slice(0, s.pos_begin, end), k.slice(0, s.row_begin, s.row_begin + s.n_rows));
-    write_rows(values.slice(0, s.pos_begin, end), v.slice(0, s.row_begin, s.row_begin + s.n_rows));
+    // Token-major cache rows are contiguous, so a span's keys land with one copy.
+    ctx.backend->write(keys.slice(0, s.pos_begin, end), k.slice(0, s.row_begin, s.row_begin + s.n_rows));
+    ctx.backend->write(values.slice(0, s.pos_begin, end), v.slice(0, s.row_begin, s.row_begin + s.n_rows));
 
     // [T, H, D] -> [1, H, T, D] views; the kernel accepts strided K/V.
     const Tensor kv_k = keys.slice(0, 0, end).permute({1, 0, 2}).unsqueeze(0);

@@ -53,4 +53,17 @@ Tensor Embedding::operator()(const ExecContext &ctx, const Tensor &ids) const {
 
 int64_t stored_bytes(const Tensor &t) { return t.defined() ? int64_t(t.nbytes()) : 0; }
 
+void WeightUploader::operator()(Tensor &t) {
+  if (!t.defined() || t.device() == backend_.device()) return;
+  for (const Seen &s : seen_) {
+    if (s.data == t.data() && s.shape == t.shape() && s.dtype == t.dtype()) {
+      t = s.device;
+      return;
+    }
+  }
+  Tensor device = backend_.upload(t);
+  seen_.push_back({t.data(), t.shape(), t.dtype(), device});
+  t = device;
+}
+
 }  // namespace aigc::nn

@@ -42,4 +42,23 @@ struct Embedding {
 // Weight bytes and element count of a tensor as stored (for model statistics).
 int64_t stored_bytes(const Tensor &t);
 
+// Moves model weights to a backend's memory once each. Tensors that view the same bytes
+// (tied embeddings and output heads) become one device tensor. Host backends keep the
+// host tensors (memory-mapped files stay mapped, nothing is copied).
+class WeightUploader {
+ public:
+  explicit WeightUploader(Backend &backend) : backend_(backend) {}
+  void operator()(Tensor &t);
+
+ private:
+  struct Seen {
+    const void *data;
+    Shape shape;
+    DType dtype;
+    Tensor device;
+  };
+  Backend &backend_;
+  std::vector<Seen> seen_;
+};
+
 }  // namespace aigc::nn

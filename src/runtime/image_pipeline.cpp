@@ -11,6 +11,9 @@ namespace aigc::runtime {
 std::shared_ptr<const ImageModel> ImageModel::load(const std::string &path, const std::string &backend) {
   auto m = std::make_shared<ImageModel>();
   m->backend = &get_backend(backend.empty() ? "cpu" : backend);
+  // Image models keep their weights in host memory (docs/CUDA.md, "Not done yet").
+  AIGC_CHECK(m->backend->device().is_cpu(), Status::unsupported,
+             "{}: image models do not run on the '{}' backend yet; use \"cpu\"", path, m->backend->name());
   m->bundle = models::load_image_model(path);
   m->path = path;
   return m;

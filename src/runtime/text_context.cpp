@@ -22,10 +22,6 @@ int64_t checked_n_ctx(const TextModel &m, const ContextOptions &o) {
   return n;
 }
 
-int32_t argmax_row(const float *row, int64_t n) {
-  return int32_t(std::max_element(row, row + n) - row);
-}
-
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
@@ -45,8 +41,15 @@ void TextContext::check_cancel() {
 
 void TextContext::decode(const std::vector<models::SeqSpan> &spans) {
   check_cancel();
+  host_logits_ = Tensor();
   logits_ = model_->lm().forward(exec_, cache_, spans);
   for (const models::SeqSpan &span : spans) last_token_[size_t(span.seq)] = span.tokens.back();
+}
+
+const Tensor &TextContext::logits() const {
+  if (!logits_.defined() || logits_.device().is_cpu()) return logits_;
+  if (!host_logits_.defined()) host_logits_ = exec_.backend->download(logits_).contiguous();
+  return host_logits_;
 }
 
 void TextContext::seq_truncate(int32_t seq, int64_t length) {
@@ -117,8 +120,14 @@ GenerateResult TextContext::generate(std::string_view prompt, const GenerateOpti
       r.stop_reason = StopReason::cancelled;
       break;
     }
-    const float *row = logits_.data_as<float>() + (logits_.size(0) - 1) * vocab;
-    const int32_t token = sampler ? sampler->sample(row, int32_t(vocab)) : argmax_row(row, vocab);
+    int32_t token;
+    if (logits_.device().is_cpu()) {
+      const float *row = logits_.data_as<float>() + (logits_.size(0) - 1) * vocab;
+      token = sampler ? sampler->sample(row, int32_t(vocab)) : argmax_row(row, vocab);
+    } else {  // only the row's best candidates come back from the device
+      const Tensor row = logits_.select(0, logits_.size(0) - 1).slice(0, 0, vocab);
+      token = picker_.pick(exec_, row, sampler);
+    }
     ++r.n_generated;
     if (!o.ignore_eos && tok.is_end_of_generation(token)) {
       r.stop_reason = StopReason::end_of_generation;

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "runtime/device_sampling.hpp"
 #include "runtime/text_model.hpp"
 #include "sampling/token_sampler.hpp"
 
@@ -55,7 +56,12 @@ class TextContext {
 
   // Evaluates a batch; logits() then holds its rows.
   void decode(const std::vector<models::SeqSpan> &spans);
-  const Tensor &logits() const { return logits_; }  // f32 [rows, vocab], host
+  // f32 [rows, vocab] on the host. When the model runs on a device the logits stay there
+  // and are downloaded on the first call after each decode (generate() never needs them:
+  // it samples on the device's top candidates, see device_sampling.hpp).
+  const Tensor &logits() const;
+  // How generate() chose its tokens on a device (counts since construction).
+  const DeviceTokenPicker::Stats &device_sampling_stats() const { return picker_.stats(); }
   int64_t seq_length(int32_t seq) const { return cache_.length(seq); }
   void seq_truncate(int32_t seq, int64_t length);
 
@@ -73,7 +79,9 @@ class TextContext {
   ExecContext exec_;
   nn::KvCache cache_;
   int64_t n_batch_;
-  Tensor logits_;
+  Tensor logits_;                    // on the model's backend
+  mutable Tensor host_logits_;       // logits_ downloaded, until the next decode
+  DeviceTokenPicker picker_;
   std::vector<int32_t> last_token_;  // per sequence, -1 when unknown (append with "")
   std::atomic<bool> cancel_{false};
 };

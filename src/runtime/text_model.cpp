@@ -40,9 +40,7 @@ std::unique_ptr<tokenizer::Tokenizer> find_tokenizer(const models::LoadedLanguag
 std::shared_ptr<const TextModel> TextModel::load(const std::string &path, const TextModelOptions &options) {
   std::shared_ptr<TextModel> m(new TextModel());
   m->backend_ = &get_backend(options.backend.empty() ? "cpu" : options.backend);
-  AIGC_CHECK(m->backend_->name() != std::string("cuda"), Status::unsupported,
-             "model load: the CUDA backend does not run language models yet; use \"cpu\"");
-  m->files_ = models::load_language_model(path);
+  m->files_ = models::load_language_model(path, m->backend_);
   m->tokenizer_ = find_tokenizer(m->files_, options);
   if (m->tokenizer_) {
     // Models often pad the embedding table past the vocabulary, never the other way round.

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -55,6 +56,20 @@ class TokenSampler {
   virtual std::unique_ptr<TokenSampler> clone() const = 0;
 };
 
+// How SamplerChain can sample a row it does not read whole (logits kept on a device): from
+// the row's `n_top` best (value, id) pairs, in the topk op's order (value descending, NaN
+// first, equal values by lower id), plus the logits of `extra_ids`. See
+// SamplerChain::plan_top_candidates for when and why the result equals sample()'s.
+struct TopCandidatesPlan {
+  bool supported = false;
+  std::string reason;              // why not, when unsupported (for a debug log)
+  int32_t n_vocab = 0;
+  int32_t n_top = 0;               // candidates to fetch: cut_k + extra_ids.size() (< n_vocab)
+  std::vector<int32_t> extra_ids;  // ascending, unique, in [0, n_vocab): logits to gather
+  size_t cut_stage = 0;            // the top_k / greedy stage the list is cut at (size(): none)
+  int32_t cut_k = 0;               // items the cut keeps (1 for greedy or no selector)
+};
+
 class SamplerChain final : public TokenSampler {
  public:
   SamplerChain() = default;
@@ -77,6 +92,31 @@ class SamplerChain final : public TokenSampler {
   // The candidate list as the last sample() left it (e.g. to report probabilities).
   const Candidates &candidates() const { return cand_; }
 
+  // Whether this chain, in its current state, can pick from the row's best candidates
+  // instead of the whole row, and what to fetch. The chain is cut at its first top_k stage
+  // with k < n_vocab (or a final greedy, or the end when nothing selects: cut_k = 1); the
+  // stages before the cut may only be logit_bias, penalties or disabled top_k. Why the
+  // token is then the one sample() would choose: the cut keeps the first cut_k items of the
+  // list in (logit desc, id asc) order. Only ids in extra_ids (a superset of those the
+  // bias and the penalties can change: every biased id, every id the penalties count now)
+  // change logit before the cut; every other id keeps its order relative to the others.
+  // The n_top = cut_k + |extra_ids| best of the raw row therefore hold at least cut_k
+  // unchanged ids that precede every unchanged id outside them, so no id outside
+  // (top candidates + extra_ids) can reach the first cut_k after the changes: running the
+  // prefix on that list and cutting it yields exactly the host's cut list, and every later
+  // stage sees the same items in the same order. Not supported (fall back to the row):
+  // another stage before the cut (temperature can create ties by rounding; top_p, min_p,
+  // typical and dist need the whole distribution), n_top >= n_vocab, penalties whose history
+  // predates the chain (a stage added with history, until reset()). Stages are recognised
+  // by name(): a custom sampler must not reuse a built-in sampler's name.
+  TopCandidatesPlan plan_top_candidates(int32_t n_vocab);
+  // Samples from what the plan asked for: top_values / top_ids hold plan.n_top pairs in
+  // topk order, extra_logits the raw logits of plan.extra_ids. Returns the chosen id, or -1
+  // when the row holds a NaN (top_values[0] is NaN: sample() maps NaN to -inf, which the
+  // top candidates cannot show), in which case the caller samples the whole row.
+  int32_t sample_top_candidates(const TopCandidatesPlan &plan, const float *top_values,
+                                const int32_t *top_ids, const float *extra_logits);
+
   const char *name() const override { return "chain"; }
   void apply(Candidates &c) override;
   void accept(int32_t token) override;
@@ -85,8 +125,25 @@ class SamplerChain final : public TokenSampler {
   std::unique_ptr<SamplerChain> clone_chain() const;
 
  private:
+  // The parts of a plan that depend only on the stages and n_vocab (probed once).
+  struct StaticPlan {
+    int32_t n_vocab = 0;  // 0: not computed
+    bool supported = false;
+    std::string reason;
+    size_t cut_stage = 0;
+    int32_t cut_k = 0;
+    std::vector<size_t> penalty_stages;  // before the cut
+    std::vector<int32_t> bias_ids;       // ascending, unique
+  };
+  const StaticPlan &static_plan(int32_t n_vocab);
+
   std::vector<std::unique_ptr<TokenSampler>> stages_;
   Candidates cand_;  // reused between calls to avoid a vocabulary-sized allocation per token
+  // Every id accepted since reset(): a superset of what the penalty stages count, unless a
+  // penalties stage came in with its own history (foreign_history_, cleared by reset()).
+  std::unordered_set<int32_t> seen_;
+  bool foreign_history_ = false;
+  StaticPlan static_plan_;
 };
 
 // Factories validate their arguments: Status::invalid_argument, naming parameter and value.

@@ -60,34 +60,52 @@ const Case kCases[] = {
     {"tiny-gpt2", "model-q8_0.gguf", "golden-q8_0", 1e-4, "int16 activations"},
 };
 
+
+// One causal pass over 24 tokens (logits for every position), then a greedy continuation
+// one token at a time through the cache, on `backend` with the weights placed there.
+void check_case(const Case &c, Backend &backend, double tol) {
+  const std::string path = kDir + c.model + (*c.file ? std::string("/") + c.file : std::string());
+  CAPTURE(path);
+  CAPTURE(c.why);
+  const auto lm = models::load_language_model(path, &backend);
+  const auto golden = io::SafetensorsFile::open(kDir + c.model + "/" + c.golden + ".safetensors");
+  ExecContext ctx{&backend, 2};
+
+  nn::KvCache cache(backend, lm.model->kv_shape(), 1, 64);
+  const Tensor logits = backend.download(lm.model->forward(ctx, cache, {{0, ints(golden->tensor("tokens")), true}}));
+  CHECK(max_rel_err(logits.to_f32_vector(), golden->tensor("logits").to_f32_vector()) < tol);
+
+  nn::KvCache cache2(backend, lm.model->kv_shape(), 1, 64);
+  std::vector<int32_t> next = ints(golden->tensor("greedy_prompt"));
+  std::vector<int32_t> got;
+  const std::vector<int32_t> expected = ints(golden->tensor("greedy_tokens"));
+  for (size_t i = 0; i < expected.size(); ++i) {
+    const std::vector<float> row =
+        backend.download(lm.model->forward(ctx, cache2, {{0, next, false}})).to_f32_vector();
+    const int32_t t = int32_t(std::max_element(row.begin(), row.end()) - row.begin());
+    got.push_back(t);
+    next = {t};
+  }
+  CHECK(got == expected);
+}
+
 }  // namespace
 
 TEST_CASE("tiny models: logits and greedy continuations match transformers") {
+  for (const Case &c : kCases) check_case(c, get_backend("cpu"), c.tol);
+}
+
+TEST_CASE("tiny models on CUDA: logits and greedy continuations match transformers") {
+  std::string why;
+  if (!backend_available("cuda", &why)) {
+    MESSAGE("skipped: " << why);
+    return;
+  }
+  // f16 weights run on tensor cores with activations rounded to f16 (relative error
+  // ~2^-11 per product, accumulated in f32); f32 and quantized weights compute in f32.
   for (const Case &c : kCases) {
-    const std::string path = kDir + c.model + (*c.file ? std::string("/") + c.file : std::string());
-    CAPTURE(path);
-    CAPTURE(c.why);
-    const auto lm = models::load_language_model(path);
-    const auto golden = io::SafetensorsFile::open(kDir + c.model + "/" + c.golden + ".safetensors");
-    ExecContext ctx = test::context("cpu", 2);
-
-    // One causal pass over 24 tokens, logits for every position.
-    nn::KvCache cache(*ctx.backend, lm.model->kv_shape(), 1, 64);
-    const Tensor logits = lm.model->forward(ctx, cache, {{0, ints(golden->tensor("tokens")), true}});
-    CHECK(max_rel_err(logits.to_f32_vector(), golden->tensor("logits").to_f32_vector()) < c.tol);
-
-    // Greedy: prompt, then one token at a time through the cache.
-    nn::KvCache cache2(*ctx.backend, lm.model->kv_shape(), 1, 64);
-    std::vector<int32_t> next = ints(golden->tensor("greedy_prompt"));
-    std::vector<int32_t> got;
-    const std::vector<int32_t> expected = ints(golden->tensor("greedy_tokens"));
-    for (size_t i = 0; i < expected.size(); ++i) {
-      const std::vector<float> row = lm.model->forward(ctx, cache2, {{0, next, false}}).to_f32_vector();
-      const int32_t t = int32_t(std::max_element(row.begin(), row.end()) - row.begin());
-      got.push_back(t);
-      next = {t};
-    }
-    CHECK(got == expected);
+    const bool f16 = std::string(c.file).find("f16") != std::string::npos;
+    check_case(c, get_backend("cuda"), f16 ? 2e-3 : c.tol);
   }
 }
 

@@ -56,6 +56,10 @@ ExecContext context(const char *backend_name, int n_threads) {
 static bool is_integer(DType t) { return t == DType::i32 || t == DType::i8 || t == DType::u8; }
 
 Outputs check_op(OpKind op, DType key, double tol, const OpRunner &run, int n_threads) {
+  return check_op(op, key, Tolerance{tol, tol}, run, n_threads);
+}
+
+Outputs check_op(OpKind op, DType key, Tolerance tolerance, const OpRunner &run, int n_threads) {
   Backend &ref = get_backend("ref");
   REQUIRE_MESSAGE(ref.supports(op, key),
                   "reference backend has no " << op_name(op) << " kernel for " << dtype_name(key));
@@ -85,6 +89,7 @@ Outputs check_op(OpKind op, DType key, double tol, const OpRunner &run, int n_th
       if (is_integer(host.dtype())) {
         CHECK(host.to_f32_vector() == expected[i].to_f32_vector());
       } else {
+        const double tol = name == "cuda" ? tolerance.cuda : tolerance.cpu;
         const double err = nmse(expected[i], host);
         CHECK_MESSAGE(err <= tol, "nmse " << err << " > tolerance " << tol);
       }

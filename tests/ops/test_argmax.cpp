@@ -1,5 +1,6 @@
 #include <cmath>
 #include <string>
+#include <vector>
 
 #include "ops/argmax.hpp"
 #include "ops/harness.hpp"
@@ -58,6 +59,35 @@ TEST_CASE("argmax: cpu matches reference over awkward sizes") {
   x.data_as<float>()[1003 + 517] = NAN;
   check_op(OpKind::argmax, DType::f32, 0.0, [&](const ExecContext &c, Backend &b) {
     return Outputs{ops::argmax(c, b.upload(x))};
+  });
+}
+
+// Vocabulary rows: the CUDA kernel splits a row over blocks of 4096 elements that meet in
+// an atomic maximum, so the winner must not depend on which block finishes first.
+TEST_CASE("argmax: vocabulary rows with ties across blocks, NaN and -inf") {
+  for (const int64_t n : {int64_t(50000), int64_t(151936)}) {
+    CAPTURE(n);
+    const Tensor tied = tied_tensor({3, n}, uint64_t(n));  // the maximum repeats in many blocks
+    Tensor special = random_tensor({4, n}, DType::f32, uint64_t(n) + 7);
+    float *p = special.data_as<float>();
+    p[n - 1] = NAN;                           // row 0: a NaN in the last block
+    p[n + 4096 * 5 + 1] = NAN;                // row 1: two NaNs, the first wins
+    p[n + 4096 * 9] = NAN;
+    for (int64_t j = 0; j < n; ++j) p[2 * n + j] = -INFINITY;  // row 2: all -inf -> 0
+    for (int64_t j = 0; j < n; ++j) p[3 * n + j] = -INFINITY;  // row 3: one finite, late
+    p[3 * n + n - 2] = -1e30f;
+    for (const Tensor *x : std::vector<const Tensor *>{&tied, &special}) {
+      check_op(OpKind::argmax, DType::f32, 0.0, [&](const ExecContext &c, Backend &b) {
+        return Outputs{ops::argmax(c, b.upload(*x))};
+      });
+    }
+    const std::vector<float> got = ops::argmax(context("ref"), special).to_f32_vector();
+    CHECK(got == std::vector<float>{float(n - 1), float(4096 * 5 + 1), 0.f, float(n - 2)});
+  }
+  // Strided vocabulary rows.
+  const Tensor x = tied_tensor({50000, 3}, 9);
+  check_op(OpKind::argmax, DType::f32, 0.0, [&](const ExecContext &c, Backend &b) {
+    return Outputs{ops::argmax(c, b.upload(x).transpose(0, 1))};
   });
 }
 

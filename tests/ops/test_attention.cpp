@@ -160,6 +160,87 @@ TEST_CASE("attention: cpu matches the reference for long decode and prompt") {
   });
 }
 
+// The CUDA kernels have two paths: split-K decode for Tq <= 4 (one block serves every q head
+// of a kv head, in chunks of 8 rows; float4 loads when D, Dv and the strides allow) and a
+// tiled prefill (64 queries x 32 keys; 32 queries when Dv > 128) for longer Tq. These cases
+// walk both over the head dims of real models (D != Dv too), GQA, masks and empty rows.
+TEST_CASE("attention: decode and prefill paths over head dims") {
+  struct Dims {
+    int64_t d, dv;
+  };
+  const int64_t hq = 6, hkv = 2, tk = 101;  // Tk not a multiple of the 32-key tile
+  for (Dims dims : {Dims{32, 32}, Dims{64, 64}, Dims{80, 80}, Dims{128, 128}, Dims{128, 64},
+                    Dims{96, 160}, Dims{256, 256}})
+    for (int64_t tq : {1, 2, 3, 5, 70}) {  // 70: two query tiles, the second partly empty
+      CAPTURE(dims.d);
+      CAPTURE(dims.dv);
+      CAPTURE(tq);
+      const Tensor q = random_tensor({1, hq, tq, dims.d}, DType::f32, 20, -1.f, 1.f);
+      const Tensor k = random_tensor({1, hkv, tk, dims.d}, DType::f32, 21, -1.f, 1.f);
+      const Tensor v = random_tensor({1, hkv, tk, dims.dv}, DType::f32, 22);
+      // Mask [Hq, Tq, Tk] (broadcast over B) with scattered -inf and head 1 query 0 all -inf.
+      Tensor mask = random_tensor({hq, tq, tk}, DType::f32, 23, -2.f, 2.f);
+      for (int64_t i = 0; i < mask.numel(); i += 7) mask.data_as<float>()[i] = -INFINITY;
+      for (int64_t j = 0; j < tk; ++j) mask.data_as<float>()[tq * tk + j] = -INFINITY;
+      check_op(OpKind::attention, DType::f32, kTol, [&](const ExecContext &c, Backend &b) {
+        const Tensor dq = b.upload(q), dk = b.upload(k), dv = b.upload(v);
+        Outputs outs{ops::attention(c, dq, dk, dv)};
+        ops::AttentionOptions o;
+        o.causal = true;
+        o.q_offset = tk - tq;
+        outs.push_back(ops::attention(c, dq, dk, dv, o));
+        o.window = 16;
+        outs.push_back(ops::attention(c, dq, dk, dv, o));
+        o.mask = b.upload(mask);
+        outs.push_back(ops::attention(c, dq, dk, dv, o));
+        // Not causal, window past the last key: no query sees anything -> zeros.
+        o = {};
+        o.window = 3;
+        o.q_offset = tk + 10;
+        outs.push_back(ops::attention(c, dq, dk, dv, o));
+        return outs;
+      });
+    }
+}
+
+// Decode the way nn::cached_attention does: a token-major cache [T, H, D] viewed as
+// [1, H, T, D] (strided K/V and q), 1000 keys so the CUDA decode kernel splits the keys,
+// and GQA groups of 1, 4 and 6 q heads per kv head with 1..4 queries (up to 24 rows: 3
+// row chunks of 8).
+TEST_CASE("attention: decode over a token-major KV cache") {
+  const int64_t tmax = 1040, tk = 1000, hkv = 2, d = 128, dv = 96;
+  const Tensor kcache = random_tensor({tmax, hkv, d}, DType::f32, 30, -1.f, 1.f);
+  const Tensor vcache = random_tensor({tmax, hkv, dv}, DType::f32, 31);
+  const Tensor key_mask = random_tensor({tk}, DType::f32, 32, -1.f, 1.f);
+  for (int64_t hq : {2, 8, 12})
+    for (int64_t tq : {1, 4}) {
+      CAPTURE(hq);
+      CAPTURE(tq);
+      const Tensor q = random_tensor({tq, hq, d}, DType::f32, 33, -2.f, 2.f);  // token-major
+      Tensor mask = random_tensor({1, hq, tq, tk}, DType::f32, 34, -1.f, 1.f);
+      for (int64_t j = 0; j < tk; ++j) mask.data_as<float>()[j] = -INFINITY;  // head 0, query 0
+      check_op(OpKind::attention, DType::f32, kTol, [&](const ExecContext &c, Backend &b) {
+        const Tensor dk = b.upload(kcache).slice(0, 0, tk).permute({1, 0, 2}).unsqueeze(0);
+        const Tensor dv = b.upload(vcache).slice(0, 0, tk).permute({1, 0, 2}).unsqueeze(0);
+        const Tensor dq = b.upload(q).permute({1, 0, 2}).unsqueeze(0);
+        ops::AttentionOptions o;
+        o.causal = true;
+        o.q_offset = tk - tq;
+        Outputs outs{ops::attention(c, dq, dk, dv, o)};
+        o.window = 300;
+        outs.push_back(ops::attention(c, dq, dk, dv, o));
+        o = {};
+        o.mask = b.upload(key_mask);
+        outs.push_back(ops::attention(c, dq, dk, dv, o));
+        o.mask = b.upload(mask);
+        o.q_offset = 500;
+        o.causal = true;
+        outs.push_back(ops::attention(c, dq, dk, dv, o));
+        return outs;
+      });
+    }
+}
+
 TEST_CASE("attention: bad inputs") {
   const ExecContext c = context("cpu");
   const Tensor q = random_tensor({1, 4, 3, 8}, DType::f32, 1);

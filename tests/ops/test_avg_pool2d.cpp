@@ -105,6 +105,18 @@ TEST_CASE("avg_pool2d: cpu matches the reference on a large single image") {
   });
 }
 
+TEST_CASE("avg_pool2d: wide rows and more output rows than a CUDA grid spans") {
+  // 599 output columns: several blocks of threads per row on CUDA; 600000 output rows
+  // of 2: the row loop wraps past the grid's 65535 x 8 rows.
+  const Tensor wide = random_tensor({1, 2, 5, 600}, DType::f32, 10);
+  const Tensor tall = random_tensor({1, 1, 600000, 3}, DType::f32, 11);
+  check_op(OpKind::avg_pool2d, DType::f32, kTol, [&](const ExecContext &c, Backend &b) {
+    return Outputs{ops::avg_pool2d(c, b.upload(wide), ops::AvgPool2dOptions::square(2, 1)),
+                   ops::avg_pool2d(c, b.upload(wide), ops::AvgPool2dOptions::square(3, 2, 1, false)),
+                   ops::avg_pool2d(c, b.upload(tall), ops::AvgPool2dOptions::square(2, 1, 1, true))};
+  });
+}
+
 TEST_CASE("avg_pool2d: bad inputs are rejected with the right status") {
   const ExecContext c = context("ref");
   const Tensor x = random_tensor({1, 2, 5, 5}, DType::f32, 1);

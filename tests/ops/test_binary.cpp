@@ -67,11 +67,19 @@ TEST_CASE("binary: large threaded inputs and strided operands") {
     const Tensor b = random_tensor({1031, 67}, t, 9);
     const Tensor row = random_tensor({1, 1031}, t, 10);
     const Tensor big = random_tensor({200003}, t, 11);  // one long row split across threads
+    const Tensor tall = random_tensor({70001, 33}, t, 12);  // more rows than a CUDA grid's y
+    const Tensor bias = random_tensor({33}, t, 13, 0.5f, 2.f);
+    // CUDA paths: flat (vectorised with a scalar tail when aligned, scalar when a row
+    // slice is misaligned), rows (a bias row broadcast down a contiguous operand, on
+    // either side), generic (strided / other broadcasts).
     check_op(OpKind::binary, t, kExact, [&](const ExecContext &c, Backend &be) {
       const Tensor da = be.upload(a), db = be.upload(b), dr = be.upload(row), dg = be.upload(big);
+      const Tensor dt = be.upload(tall), dbias = be.upload(bias);
       return Outputs{ops::add(c, da, db.transpose(0, 1)), ops::mul(c, da, dr),
                      ops::sub(c, da.slice(1, 1, 1031, 2), dr.slice(1, 1, 1031, 2)),
-                     ops::div(c, dr, da.transpose(0, 1).transpose(0, 1)), ops::add(c, dg, dg)};
+                     ops::div(c, dr, da.transpose(0, 1).transpose(0, 1)), ops::add(c, dg, dg),
+                     ops::sub(c, da.slice(0, 1, 67), da.slice(0, 0, 66)),
+                     ops::div(c, dt, dbias), ops::sub(c, dbias, dt)};
     });
   }
 }

@@ -1,3 +1,4 @@
+#include <climits>
 #include <cmath>
 #include <cstring>
 #include <string>
@@ -17,6 +18,20 @@ const DType kAll[] = {DType::f32,  DType::i32,  DType::i8,   DType::u8,  DType::
 
 Status status_of(const std::function<void()> &fn) { return error_status("cast", fn); }
 
+// "ref" and every other backend that can run here (cuda only with a device).
+std::vector<std::string> runnable_backends() {
+  std::vector<std::string> names{"ref"};
+  for (const std::string &n : backends_under_test())
+    if (backend_available(n)) names.push_back(n);
+  return names;
+}
+
+// Casts host tensor x on backend `name` and returns the result on the host.
+Tensor cast_on(const std::string &name, const Tensor &x, DType to) {
+  Backend &b = get_backend(name);
+  return b.download(ops::cast(context(name.c_str()), b.upload(x), to));
+}
+
 bool same_bytes(const Tensor &a, const Tensor &b) {
   return a.nbytes() == b.nbytes() && std::memcmp(a.data(), b.data(), a.nbytes()) == 0;
 }
@@ -35,18 +50,23 @@ std::vector<float> tie_block() {
 
 }  // namespace
 
-TEST_CASE("cast: reference integer rounding and saturation by hand") {
+TEST_CASE("cast: integer rounding and saturation by hand, every backend") {
   const Tensor x = Tensor::from_vector<float>(
       {-1.5f, -0.5f, 0.5f, 1.5f, 2.5f, 127.6f, 300.f, -300.f, NAN}, {9});
-  for (const char *name : {"ref", "cpu"}) {
+  for (const std::string &name : runnable_backends()) {
     CAPTURE(name);
-    const ExecContext c = context(name);
     // Round half to even, clamp to the type's range, NaN -> 0.
-    check_values(ops::cast(c, x, DType::i8), {-2, -0, 0, 2, 2, 127, 127, -128, 0}, 0.f);
-    check_values(ops::cast(c, x, DType::u8), {0, 0, 0, 2, 2, 128, 255, 0, 0}, 0.f);
-    check_values(ops::cast(c, Tensor::from_vector<int32_t>({-129, 7, 1000}, {3}), DType::i8),
+    check_values(cast_on(name, x, DType::i8), {-2, -0, 0, 2, 2, 127, 127, -128, 0}, 0.f);
+    check_values(cast_on(name, x, DType::u8), {0, 0, 0, 2, 2, 128, 255, 0, 0}, 0.f);
+    check_values(cast_on(name, Tensor::from_vector<int32_t>({-129, 7, 1000}, {3}), DType::i8),
                  {-128, 7, 127}, 0.f);
-    const Tensor h = ops::cast(c, Tensor::from_vector<float>({1.f / 3, 65520.f}, {2}), DType::f16);
+    check_values(cast_on(name, Tensor::from_vector<int32_t>({-129, 7, 1000}, {3}), DType::u8),
+                 {0, 7, 255}, 0.f);
+    const Tensor big = Tensor::from_vector<float>({3e9f, -3e9f, NAN, -2.5f}, {4});
+    const Tensor i32 = cast_on(name, big, DType::i32);
+    const int32_t *p = static_cast<const int32_t *>(i32.data());
+    CHECK((p[0] == INT32_MAX && p[1] == INT32_MIN && p[2] == 0 && p[3] == -2));
+    const Tensor h = cast_on(name, Tensor::from_vector<float>({1.f / 3, 65520.f}, {2}), DType::f16);
     CHECK(static_cast<const uint16_t *>(h.data())[0] == 0x3555);  // 0.33325195
     CHECK(static_cast<const uint16_t *>(h.data())[1] == 0x7c00);   // overflows to inf
   }
@@ -71,19 +91,23 @@ TEST_CASE("cast: q8_0 / q4_0 / q4_1 quantization is bit-identical to core/quant"
   CHECK(((q41[0].qs[0] & 0x0f) == 15 && (q41[0].qs[9] & 0x0f) == 0));
   CHECK(q8[0].d == f32_to_f16(1.f));
   CHECK((q8[0].qs[0] == 127 && q8[0].qs[1] == 3 && q8[0].qs[2] == -4 && q8[0].qs[3] == 1));
-  for (const char *name : {"ref", "cpu"}) {
+  for (const std::string &name : runnable_backends()) {
     CAPTURE(name);
-    const ExecContext c = context(name);
-    const Tensor y8 = ops::cast(c, x, DType::q8_0), y4 = ops::cast(c, x, DType::q4_0);
+    const Tensor y8 = cast_on(name, x, DType::q8_0), y4 = cast_on(name, x, DType::q4_0);
     CHECK(std::memcmp(y8.data(), q8.data(), y8.nbytes()) == 0);
     CHECK(std::memcmp(y4.data(), q4.data(), y4.nbytes()) == 0);
-    const Tensor y41 = ops::cast(c, x, DType::q4_1);
+    const Tensor y41 = cast_on(name, x, DType::q4_1);
     CHECK(std::memcmp(y41.data(), q41.data(), y41.nbytes()) == 0);
     // Back to f32: the minimum of the tie block (-4, an f16 value) comes back exactly.
-    CHECK(ops::cast(c, y41, DType::f32).to_f32_vector()[9] == -4.f);
+    CHECK(cast_on(name, y41, DType::f32).to_f32_vector()[9] == -4.f);
     // Dequantized back: q4_0 of the tie block has d = 127/-8, so element 0 maps to -8.
-    const std::vector<float> back = ops::cast(c, y4, DType::f32).to_f32_vector();
+    const std::vector<float> back = cast_on(name, y4, DType::f32).to_f32_vector();
     CHECK(back[0] == -8.f * f16_to_f32(f32_to_f16(127.f / -8.f)));
+    // Bit-identical f32 results of dequantization on every backend.
+    for (const Tensor &q : {y8, y4, y41}) {
+      const Tensor ref = ops::cast(context("ref"), q, DType::f32);
+      CHECK(same_bytes(ref, cast_on(name, q, DType::f32)));
+    }
   }
 }
 
@@ -121,11 +145,19 @@ TEST_CASE("cast: odd sizes and strided sources") {
       });
     }
   }
-  // Quantized destinations from a row-strided view (last dim contiguous).
+  // Quantized destinations from a row-strided view (last dim contiguous), and quantized
+  // sources read through row strides (dequantized, or requantized to another format).
   const Tensor x = random_tensor({9, 64}, DType::f32, 6);
   for (DType to : {DType::q8_0, DType::q4_0, DType::q4_1}) {
     check_op(OpKind::cast, DType::f32, 0.0, [&](const ExecContext &c, Backend &b) {
       return Outputs{ops::cast(c, b.upload(x).slice(0, 1, 9, 2), to)};
+    });
+    const Tensor q = x.to(to);
+    const DType other = to == DType::q8_0 ? DType::q4_1 : DType::q8_0;
+    check_op(OpKind::cast, to, 0.0, [&](const ExecContext &c, Backend &b) {
+      const Tensor dq = b.upload(q).slice(0, 1, 9, 2);
+      return Outputs{ops::cast(c, dq, DType::f32), ops::cast(c, dq, DType::f16),
+                     ops::cast(c, dq, DType::i8), ops::cast(c, dq, other)};
     });
   }
 }

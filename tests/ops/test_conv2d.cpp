@@ -139,6 +139,32 @@ TEST_CASE("conv2d: cpu matches the reference at image-model shapes") {
   });
 }
 
+// Layouts the CUDA kernel treats apart: a 1x1 stride-1 unpadded conv is a GEMM on x's
+// channel planes (contiguous x, or every other channel: planes further apart than
+// H*W); a permuted x or a strided 1x1 goes through im2col; batches larger than the
+// group count are batched over images per group, smaller ones over groups per image.
+TEST_CASE("conv2d: 1x1 convolutions, channel-strided inputs and grouped batches") {
+  const Tensor x = random_tensor({3, 8, 6, 7}, DType::f32, 11);
+  const Tensor x16 = random_tensor({3, 16, 6, 7}, DType::f32, 12);
+  const Tensor w1 = random_tensor({12, 8, 1, 1}, DType::f32, 13);
+  const Tensor w1g = random_tensor({12, 4, 1, 1}, DType::f32, 14);
+  const Tensor w3g = random_tensor({6, 4, 3, 3}, DType::f32, 15);
+  const Tensor b12 = random_tensor({12}, DType::f32, 16);
+  check_op(OpKind::conv2d, DType::f32, kTol, [&](const ExecContext &c, Backend &be) {
+    const Tensor dx = be.upload(x), dw1 = be.upload(w1), db = be.upload(b12);
+    const Tensor every_other = be.upload(x16).slice(1, 0, 16, 2);  // [3, 8, 6, 7], planes 84 apart
+    const Tensor nhwc = be.upload(x.permute({0, 2, 3, 1}).contiguous()).permute({0, 3, 1, 2});
+    return Outputs{ops::conv2d(c, dx, dw1, db),
+                   ops::conv2d(c, every_other, dw1, Tensor()),
+                   ops::conv2d(c, nhwc, dw1, db),
+                   ops::conv2d(c, dx, dw1, db, ops::Conv2dOptions::square(2, 0)),
+                   ops::conv2d(c, dx, be.upload(w1g), db, ops::Conv2dOptions::square(1, 0, 1, 2)),
+                   ops::conv2d(c, every_other, be.upload(w1g), Tensor(), ops::Conv2dOptions::square(1, 0, 1, 2)),
+                   ops::conv2d(c, dx, be.upload(w3g), Tensor(), ops::Conv2dOptions::square(1, 1, 2, 2)),
+                   ops::conv2d(c, dx.slice(0, 0, 1), be.upload(w3g), Tensor(), ops::Conv2dOptions::square(2, 1, 1, 2))};
+  });
+}
+
 TEST_CASE("conv2d: one cpu backend serves several threads at once") {
   const ExecContext cpu = context("cpu", 1);
   const Tensor x = random_tensor({1, 8, 13, 13}, DType::f32, 5);

@@ -141,6 +141,28 @@ TEST_CASE("conv_transpose2d: cpu matches the reference at a DCGAN-like shape") {
   });
 }
 
+// CUDA layouts: x's channel planes further apart than H*W feed the GEMM in place (every
+// other channel of a wider tensor), a batch larger than the group count is batched over
+// images per group, a smaller one over groups per image.
+TEST_CASE("conv_transpose2d: channel-strided inputs and grouped batches") {
+  const Tensor x = random_tensor({3, 12, 5, 6}, DType::f32, 21);
+  const Tensor w = random_tensor({6, 3, 3, 3}, DType::f32, 22);
+  const Tensor wg = random_tensor({6, 2, 4, 4}, DType::f32, 23);
+  const Tensor b = random_tensor({3}, DType::f32, 24);
+  const Tensor bg = random_tensor({4}, DType::f32, 25);
+  check_op(OpKind::conv_transpose2d, DType::f32, kTol, [&](const ExecContext &c, Backend &be) {
+    const Tensor every_other = be.upload(x).slice(1, 0, 12, 2);  // [3, 6, 5, 6]
+    ops::ConvTranspose2dOptions g2 = ops::ConvTranspose2dOptions::square(2, 1);
+    g2.groups = 2;
+    ops::ConvTranspose2dOptions g2d = ops::ConvTranspose2dOptions::square(1, 0, 0, 2);
+    g2d.groups = 2;
+    return Outputs{
+        ops::conv_transpose2d(c, every_other, be.upload(w), be.upload(b), ops::ConvTranspose2dOptions::square(2, 1, 1)),
+        ops::conv_transpose2d(c, every_other, be.upload(wg), be.upload(bg), g2),
+        ops::conv_transpose2d(c, every_other.slice(0, 0, 1), be.upload(wg), Tensor(), g2d)};
+  });
+}
+
 TEST_CASE("conv_transpose2d: bad inputs are rejected with the right status") {
   const ExecContext c = context("ref");
   const Tensor x = random_tensor({1, 4, 3, 3}, DType::f32, 1);

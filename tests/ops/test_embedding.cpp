@@ -41,13 +41,17 @@ TEST_CASE("embedding: cpu matches reference for every table dtype") {
     const Tensor ids1 = random_ints({1}, 0, int32_t(vocab - 1), 2);
     const Tensor ids2 = random_ints({7, 13}, 0, int32_t(vocab - 1), 3);
     const Tensor ids3 = random_ints({1003}, 0, int32_t(vocab / 2 - 1), 4);
+    // Rows longer than a CUDA block of threads (each thread loops over the row).
+    const Tensor wide = random_tensor({5, is_quantized(t) ? 320 : 300}, t, 5);
+    const Tensor ids4 = random_ints({9}, 0, 4, 6);
     // Same dequantization arithmetic (one f32 multiply per element, then q4_1's add of
     // the block minimum, neither fused): exact.
     check_op(OpKind::embedding, t, 0.0, [&](const ExecContext &c, Backend &b) {
       const Tensor dt = b.upload(table);
       return Outputs{ops::embedding(c, dt, b.upload(ids1)), ops::embedding(c, dt, b.upload(ids2)),
                      ops::embedding(c, dt, b.upload(ids2).transpose(0, 1)),
-                     ops::embedding(c, dt.slice(0, 1, vocab, 2), b.upload(ids3))};
+                     ops::embedding(c, dt.slice(0, 1, vocab, 2), b.upload(ids3)),
+                     ops::embedding(c, b.upload(wide), b.upload(ids4))};
     });
   }
   // A table whose rows are strided (f32 only: quantized rows must stay contiguous).

@@ -37,7 +37,12 @@ TEST_CASE("group_norm: cpu matches the reference") {
     int groups;
   };
   for (const Case &cs : {Case{{1, 1}, 1}, Case{{2, 6, 7}, 3}, Case{{1, 13, 5, 3}, 13},
-                         Case{{3, 8, 9, 11}, 2}, Case{{2, 32, 17, 19}, 32}, Case{{1, 4, 31}, 1}}) {
+                         Case{{3, 8, 9, 11}, 2}, Case{{2, 32, 17, 19}, 32}, Case{{1, 4, 31}, 1},
+                         // CUDA paths: spatial % 4 == 0 (float4 apply); groups of more than
+                         // one 4096-element stats chunk, with a partial last chunk, with and
+                         // without float4; the Stable Diffusion shape (10 chunks a group).
+                         Case{{2, 64, 8, 8}, 32}, Case{{1, 8, 40, 40}, 2}, Case{{1, 6, 50, 50}, 1},
+                         Case{{1, 4, 33, 33}, 1}, Case{{2, 320, 64, 64}, 32}}) {
     CAPTURE(cs.shape.to_string());
     const int64_t c = cs.shape[1];
     // An offset far from zero checks the two-pass variance (no cancellation).

@@ -51,6 +51,17 @@ TEST_CASE("layer_norm: cpu (oneDNN) matches the reference") {
       });
     }
   }
+  // Row lengths for each CUDA path: one warp per row with 2, 8, 16 or 32 values per lane,
+  // and one block per row past 1024.
+  for (int64_t d : {40, 200, 300, 1024, 1025, 5000}) {
+    CAPTURE(d);
+    const Tensor x = random_tensor({3, d}, DType::f32, 10, -3.f, 5.f);
+    const Tensor w = random_tensor({d}, DType::f32, 11), b = random_tensor({d}, DType::f32, 12);
+    check_op(OpKind::layer_norm, DType::f32, kTol, [&](const ExecContext &c, Backend &be) {
+      return Outputs{ops::layer_norm(c, be.upload(x), {d}),
+                     ops::layer_norm(c, be.upload(x), {d}, be.upload(w), be.upload(b))};
+    });
+  }
   // Two normalized dims, a 3-D batch, a strided (transposed) input and a strided weight.
   const Tensor x = random_tensor({2, 3, 5, 7}, DType::f32, 8);
   const Tensor w2 = random_tensor({7, 5}, DType::f32, 9);

@@ -26,8 +26,32 @@ constexpr double kTolInt16Activation = 1e-7;
 
 // The CPU backend takes the int16-activation path for quantized weights up to 16 rows
 // and decodes the weights exactly (dequantize + sgemm) above that.
-double tolerance(DType weight, int64_t rows) {
+double cpu_tolerance(DType weight, int64_t rows) {
   return is_quantized(weight) && rows <= 16 ? kTolInt16Activation : kTolExact;
+}
+
+// CUDA. f32 weights stay f32 (cuBLAS without TF32, or the gemv kernel): kTolExact.
+// Linear-layout weights with <= 8 activation rows (the decode gemv, any weight type)
+// are read exactly and dotted with f32 activations: kTolExact too. Otherwise tensor
+// cores multiply f16/bf16: f16/bf16 weights round the activation to their type, and
+// quantized weights are decoded to f16 along with the activation. Rounding to a p-bit
+// significand leaves a relative error of RMS ~2^-p * 0.49 (uniform within half an ulp,
+// averaged over the binade), and for a dot product of random-sign terms the NMSE is
+// that variance: f16 (p = 11) 5.7e-8 per rounded operand, bf16 (p = 8) 3.7e-6.
+// Emulating that rounding on the host over this file's cases (reference backend on the
+// rounded operands) gives at worst f16 7.8e-8, bf16 6.1e-6, quantized 1.9e-7 (few-output
+// cases spread above the mean); the tolerances leave ~10x over those.
+constexpr double kTolCudaF16 = 1e-6;
+constexpr double kTolCudaBf16 = 5e-5;
+constexpr double kTolCudaQuant = 2e-6;  // activation and decoded weight both f16
+double cuda_tensor_core_tolerance(DType weight) {
+  if (weight == DType::f16) return kTolCudaF16;
+  if (weight == DType::bf16) return kTolCudaBf16;
+  return is_quantized(weight) ? kTolCudaQuant : kTolExact;
+}
+// `rows` activation rows times a Linear-layout weight [N, K].
+Tolerance tolerance(DType weight, int64_t rows) {
+  return {cpu_tolerance(weight, rows), rows <= 8 ? kTolExact : cuda_tensor_core_tolerance(weight)};
 }
 
 const DType kWeightTypes[] = {DType::f32,  DType::f16,  DType::bf16,
@@ -138,7 +162,9 @@ TEST_CASE("matmul: linear equivalence over awkward sizes, every weight dtype") {
     const bool quant = is_quantized(t);
     for (int64_t K : {13, 32, 96, 160}) {
       if (quant && K % 32 != 0) continue;
-      for (int64_t M : {1, 3, 7, 16, 65}) {
+      // CUDA: 1, 2, 3/4, 7/8 rows are the gemv's four row-tile widths; 9 is the first
+      // tensor-core (cuBLAS / decoded-f16) product.
+      for (int64_t M : {1, 2, 3, 7, 8, 9, 16, 65}) {
         for (int64_t N : {1, 5, 31, 100}) {
           const std::string dtype = dtype_name(t);
           CAPTURE(dtype);
@@ -148,8 +174,7 @@ TEST_CASE("matmul: linear equivalence over awkward sizes, every weight dtype") {
           const Tensor x = random_tensor({M, K}, DType::f32, uint64_t(M * 1000 + K));
           const Tensor w = random_tensor({N, K}, t, uint64_t(N * 7 + K));
           const Tensor bias = random_tensor({N}, DType::f32, uint64_t(N));
-          const double tol = tolerance(t, M);
-          check_op(OpKind::matmul, t, tol, [&](const ExecContext &c, Backend &b) {
+          check_op(OpKind::matmul, t, tolerance(t, M), [&](const ExecContext &c, Backend &b) {
             const Tensor dx = b.upload(x), dw = b.upload(w);
             return Outputs{ops::linear(c, dx, dw, b.upload(bias)), ops::linear(c, dx, dw)};
           });
@@ -233,7 +258,9 @@ TEST_CASE("matmul: batched broadcast, transposes, alpha and bias (f32, f16, bf16
         const Tensor bm = random_tensor(cs.b, t, 22);
         const int64_t N = cs.trans_b ? cs.b[cs.b.rank() - 2] : cs.b[cs.b.rank() - 1];
         const Tensor bias = random_tensor({N}, DType::f32, 23);
-        check_op(OpKind::matmul, t, kTolExact, [&](const ExecContext &c, Backend &b) {
+        // Not the Linear layout: CUDA runs every case on cuBLAS, f16/bf16 on tensor cores.
+        const Tolerance tol{kTolExact, cuda_tensor_core_tolerance(t)};
+        check_op(OpKind::matmul, t, tol, [&](const ExecContext &c, Backend &b) {
           ops::MatmulOptions o;
           o.trans_a = cs.trans_a;
           o.trans_b = cs.trans_b;
@@ -257,8 +284,7 @@ TEST_CASE("matmul: strided and expanded operands") {
     // (trans_a on a [K, M] view), and columns with step 2 (no unit stride at all).
     for (int64_t M : {3, 9, 17}) {
       CAPTURE(M);
-      const double tol = tolerance(t, M);
-      check_op(OpKind::matmul, t, tol, [&](const ExecContext &c, Backend &b) {
+      check_op(OpKind::matmul, t, tolerance(t, M), [&](const ExecContext &c, Backend &b) {
         const Tensor dbig = b.upload(big);
         const Tensor rows = dbig.slice(0, 0, M).select(1, 1).slice(1, 3, 67);  // [M, 64]
         const Tensor stepped = dbig.slice(0, 0, M).reshape({M, 140}).slice(1, 0, 128, 2);
@@ -283,6 +309,45 @@ TEST_CASE("matmul: strided and expanded operands") {
     o.trans_b = true;
     return Outputs{ops::matmul(c, da, db), ops::matmul(c, da, db.transpose(1, 2).contiguous(), o)};
   });
+}
+
+// Paths of the CUDA weight kernels the cases above miss: weights wider than one decoded
+// f16 panel (4M elements: 1024 rows at K = 4096, so N = 1100 takes two), a gemv over
+// several steps of K with 3-D activations (batch dims folded into rows), and float
+// weights at an address that rules out 16-byte loads (the scalar gemv).
+TEST_CASE("matmul: weight kernels across panels, batch rows and unaligned weights") {
+  const int64_t K = 4096, N = 1100;
+  const Tensor x12 = random_tensor({12, K}, DType::f32, 51);
+  const Tensor x3d = random_tensor({2, 3, K}, DType::f32, 52);
+  const Tensor bias = random_tensor({N}, DType::f32, 53);
+  for (DType t : {DType::q8_0, DType::q4_0, DType::q4_1}) {
+    const std::string dtype = dtype_name(t);
+    CAPTURE(dtype);
+    const Tensor w = random_tensor({N, K}, t, 54);
+    check_op(OpKind::matmul, t, tolerance(t, 12), [&](const ExecContext &c, Backend &b) {
+      ops::MatmulOptions o;
+      o.trans_b = true;
+      o.alpha = 0.5f;
+      o.bias = b.upload(bias);
+      return Outputs{ops::matmul(c, b.upload(x12), b.upload(w), o)};
+    });
+    check_op(OpKind::matmul, t, tolerance(t, 6), [&](const ExecContext &c, Backend &b) {
+      ops::MatmulOptions o;
+      o.trans_b = true;
+      return Outputs{ops::matmul(c, b.upload(x3d), b.upload(w), o)};
+    });
+  }
+  // A weight one element into its buffer: contiguous, but only 2/4-byte aligned.
+  for (DType t : {DType::f32, DType::f16, DType::bf16}) {
+    const std::string dtype = dtype_name(t);
+    CAPTURE(dtype);
+    const Tensor flat = random_tensor({1 + 40 * 64}, t, 55);
+    const Tensor x = random_tensor({3, 64}, DType::f32, 56);
+    check_op(OpKind::matmul, t, tolerance(t, 3), [&](const ExecContext &c, Backend &b) {
+      const Tensor w = b.upload(flat).slice(0, 1, 1 + 40 * 64).reshape({40, 64});
+      return Outputs{ops::linear(c, b.upload(x), w, b.upload(random_tensor({40}, DType::f32, 57)))};
+    });
+  }
 }
 
 TEST_CASE("matmul: concurrent calls on one backend agree with a serial call") {

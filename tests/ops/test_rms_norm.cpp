@@ -44,6 +44,22 @@ TEST_CASE("rms_norm: cpu matches the reference") {
       });
     }
   }
+  // Row lengths for each CUDA path: one warp per row with 2, 8, 16 or 32 values per lane,
+  // and one block per row past 1024 (also strided: x [1100, 3] transposed, stride 3).
+  for (int64_t d : {40, 200, 300, 1000, 1025, 2000}) {
+    CAPTURE(d);
+    const Tensor x = random_tensor({3, d}, DType::f32, 10, -2.f, 3.f);
+    const Tensor w = random_tensor({d}, DType::f32, 11);
+    check_op(OpKind::rms_norm, DType::f32, kTol, [&](const ExecContext &c, Backend &be) {
+      return Outputs{ops::rms_norm(c, be.upload(x)), ops::rms_norm(c, be.upload(x), be.upload(w))};
+    });
+  }
+  const Tensor xl = random_tensor({1100, 3}, DType::f32, 12);
+  const Tensor wl = random_tensor({2200}, DType::f32, 13);
+  check_op(OpKind::rms_norm, DType::f32, kTol, [&](const ExecContext &c, Backend &be) {
+    return Outputs{ops::rms_norm(c, be.upload(xl).transpose(0, 1),
+                                 be.upload(wl).slice(0, 0, 2200, 2))};
+  });
   // Higher rank, strided x (a permuted view) and a strided weight.
   const Tensor x = random_tensor({2, 3, 5, 9}, DType::f32, 8);
   const Tensor w = random_tensor({18}, DType::f32, 9);

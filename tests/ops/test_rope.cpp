@@ -71,6 +71,16 @@ TEST_CASE("rope: cpu matches the reference") {
       });
     }
   }
+  // Large positions (long contexts, up to 2M): angles of ~1e6 rad need the double angle
+  // computation of the reference; n_rot < D in both modes, D past one warp's 32 lanes.
+  const Tensor xl = random_tensor({1, 6, 3, 96}, DType::f32, 6, -2.f, 2.f);
+  const Tensor far = random_ints({6}, -1000, 2000000, 7);
+  for (RopeMode m : {RopeMode::interleaved, RopeMode::half_split}) {
+    check_op(OpKind::rope, DType::f32, kTol, [&](const ExecContext &c, Backend &b) {
+      return Outputs{ops::rope(c, b.upload(xl), b.upload(far), opts(m, 64)),
+                     ops::rope(c, b.upload(xl), b.upload(far), opts(m, 0, 1000000.f, 0.125f))};
+    });
+  }
   // Strided input: [B, H, T, D] activations viewed as [B, T, H, D].
   const Tensor xt = random_tensor({2, 3, 9, 32}, DType::f32, 4);
   const Tensor pos = random_ints({9}, 0, 100, 5);

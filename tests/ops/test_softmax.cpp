@@ -108,6 +108,50 @@ TEST_CASE("softmax: cpu matches the reference") {
   });
 }
 
+TEST_CASE("softmax: long rows and every row-length class") {
+  // The CUDA kernel keeps rows of <= 1024 columns in registers (1, 2, 4, 8, 16 or 32 per
+  // lane) and runs longer rows one block per row with an online max/sum; these lengths
+  // hit each class, the 1024 / 1025 boundary and a vocabulary-sized row. Same tolerance
+  // as above (f32 sums, ~1 ulp exp).
+  constexpr double kTol = 1e-10;
+  for (int64_t n : {40, 200, 300, 1024, 1025, 1500, 5000, 128 * 1024 + 3}) {
+    CAPTURE(n);
+    const int64_t rows = n > 100000 ? 2 : 3;
+    const Tensor x = random_tensor({2, rows, n}, DType::f32, 11, -4.f, 4.f);
+    const Tensor full_mask = random_mask({2, rows, n}, 12, 5);
+    const Tensor batch_mask = random_mask({2, 1, n}, 13, 3);
+    const Tensor col_mask = random_mask({rows, 1}, 14, 2);  // whole rows -inf
+    check_op(OpKind::softmax, DType::f32, kTol, [&](const ExecContext &c, Backend &b) {
+      const Tensor dx = b.upload(x);
+      ops::SoftmaxOptions o;
+      o.scale = 0.5f;
+      Outputs outs{ops::softmax(c, dx), ops::softmax(c, dx, o)};
+      for (const Tensor *m : {&full_mask, &batch_mask, &col_mask}) {
+        o.mask = b.upload(*m);
+        outs.push_back(ops::softmax(c, dx, o));
+      }
+      o.causal = true;
+      for (int64_t off : {int64_t(-1), n / 2, n - rows}) {
+        o.causal_offset = off;
+        outs.push_back(ops::softmax(c, dx, o));
+      }
+      return outs;
+    });
+  }
+  // Strided long rows: x [3, 1100, 2] transposed to [3, 2, 1100] (last-dim stride 2),
+  // with a mask broadcast over the batch and causality.
+  const Tensor x = random_tensor({3, 1100, 2}, DType::f32, 15, -3.f, 3.f);
+  const Tensor mask = random_mask({2, 1100}, 16, 9);
+  check_op(OpKind::softmax, DType::f32, kTol, [&](const ExecContext &c, Backend &b) {
+    ops::SoftmaxOptions o;
+    o.mask = b.upload(mask);
+    o.causal = true;
+    o.causal_offset = 700;
+    const Tensor xt = b.upload(x).transpose(1, 2);
+    return Outputs{ops::softmax(c, xt), ops::softmax(c, xt, o)};
+  });
+}
+
 TEST_CASE("softmax: bad inputs") {
   const ExecContext c = context("cpu");
   const Tensor x = random_tensor({2, 3, 4}, DType::f32, 1);

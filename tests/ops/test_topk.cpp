@@ -1,5 +1,6 @@
 #include <cmath>
 #include <string>
+#include <vector>
 
 #include "ops/harness.hpp"
 #include "ops/topk.hpp"
@@ -62,6 +63,58 @@ TEST_CASE("topk: cpu matches reference over sizes and k") {
   const Tensor x = tied_tensor({13, 31}, 5);
   check_op(OpKind::topk, DType::f32, 0.0, [&](const ExecContext &c, Backend &b) {
     const ops::TopkResult r = ops::topk(c, b.upload(x).transpose(0, 1), 4);
+    return Outputs{r.values, r.indices};
+  });
+}
+
+// Vocabulary rows: the CUDA kernel sorts tiles of 4096 keys and merges the tiles' k best
+// in further levels (151936 with k = 1024 takes four levels), and sorts whole rows when
+// k > 1024 on rows longer than a tile. Coarse values make ties span tiles; NaN must come
+// first (lowest index first among NaNs) and -inf rows tie everywhere.
+TEST_CASE("topk: vocabulary rows with ties, NaN and -inf") {
+  for (const int64_t n : {int64_t(50000), int64_t(151936)}) {
+    Tensor spread = random_tensor({1, n}, DType::f32, uint64_t(n));
+    float *p = spread.data_as<float>();
+    for (const int64_t j : {n - 1, n / 2 + 3, int64_t(7), n / 3})  // NaNs, one late
+      p[j] = NAN;
+    for (int64_t j = 100; j < n; j += 997) p[j] = -INFINITY;
+    const Tensor tied = tied_tensor({2, n}, uint64_t(n) + 1);
+    Tensor masked = Tensor::from_vector(std::vector<float>(size_t(n), -INFINITY), {1, n});  // masked
+    masked.data_as<float>()[n - 5] = 0.5f;
+    for (const int k : {1, 40, 1024, 1500}) {
+      CAPTURE(n);
+      CAPTURE(k);
+      for (const Tensor *x : std::vector<const Tensor *>{&spread, &tied, &masked}) {
+        check_op(OpKind::topk, DType::f32, 0.0 /* copies and integers: exact */,
+                 [&](const ExecContext &c, Backend &b) {
+                   const ops::TopkResult r = ops::topk(c, b.upload(*x), k);
+                   return Outputs{r.values, r.indices};
+                 });
+      }
+    }
+  }
+  // Strided vocabulary rows (last-dim stride 3), three rows at once, on every CUDA path.
+  const Tensor x = tied_tensor({50000, 3}, 41);
+  for (const int k : {1, 40, 1024, 1500}) {
+    check_op(OpKind::topk, DType::f32, 0.0, [&](const ExecContext &c, Backend &b) {
+      const ops::TopkResult r = ops::topk(c, b.upload(x).transpose(0, 1), k);
+      return Outputs{r.values, r.indices};
+    });
+  }
+  // Hand-checked: ties at the cut keep the lower index; -0 == +0.
+  Tensor h = Tensor::from_vector(std::vector<float>(9000, -1.f), {1, 9000});
+  float *q = h.data_as<float>();
+  q[8999] = 3.f;
+  q[5000] = 3.f;
+  q[4] = -0.f;
+  q[4097] = 0.f;
+  q[2] = 0.f;
+  for (const char *name : {"ref", "cpu"}) {
+    const ops::TopkResult r = ops::topk(context(name), h, 6);
+    check_values(r.indices, {5000, 8999, 2, 4, 4097, 0}, 0.f);
+  }
+  check_op(OpKind::topk, DType::f32, 0.0, [&](const ExecContext &c, Backend &b) {
+    const ops::TopkResult r = ops::topk(c, b.upload(h), 6);
     return Outputs{r.values, r.indices};
   });
 }

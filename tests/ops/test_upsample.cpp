@@ -93,6 +93,22 @@ TEST_CASE("upsample: cpu matches the reference at VAE-decoder sizes") {
   });
 }
 
+TEST_CASE("upsample: wide rows and more output rows than a CUDA grid spans") {
+  // 260 output columns: more than one block of threads per row on CUDA; 600000 output
+  // rows of 2: the row loop wraps past the grid's 65535 x 8 rows.
+  const Tensor wide = random_tensor({1, 2, 3, 130}, DType::f32, 4);
+  const Tensor tall = random_tensor({1, 1, 300000, 1}, DType::f32, 5);
+  for (UpsampleMode mode : {UpsampleMode::nearest, UpsampleMode::bilinear}) {
+    CAPTURE(int(mode));
+    check_op(OpKind::upsample, DType::f32,
+             mode == UpsampleMode::nearest ? kNearestTol : kBilinearTol,
+             [&](const ExecContext &c, Backend &b) {
+               return Outputs{ops::upsample(c, b.upload(wide), mode, 2),
+                              ops::upsample(c, b.upload(tall), mode, 2)};
+             });
+  }
+}
+
 TEST_CASE("upsample: cpu keeps the clamped bilinear borders of a large factor") {
   // A ramp makes every border row / column distinguishable: with factor 8 the first and
   // last 4 outputs of each axis must equal the edge pixels exactly.
