@@ -7,32 +7,12 @@
 // else first index of the largest value) whatever order the reduction visits elements in.
 // A long vocabulary row is split over several blocks that meet through a 64-bit atomicMax.
 #include "backend/cuda/cuda_common.cuh"
+#include "backend/cuda/order_key.cuh"
 
 namespace aigc::cuda {
 namespace {
 
-using u64 = unsigned long long;
 
-// Order-preserving map float -> uint32 (as for radix sorts), NaN largest, -0 folded onto +0
-// because the reference compares with > (equal zeros tie and keep the lower index).
-__device__ __forceinline__ uint32_t order_bits(float v) {
-  if (isnan(v)) return 0xFFFFFFFFu;
-  uint32_t b = __float_as_uint(v);
-  if (b == 0x80000000u) b = 0u;
-  return (b & 0x80000000u) ? ~b : (b | 0x80000000u);
-}
-// Never 0: -inf maps to 0x007FFFFF, so 0 can serve as "no element yet".
-__device__ __forceinline__ u64 make_key(float v, int64_t j) {
-  return (u64(order_bits(v)) << 32) | u64(0xFFFFFFFFu - uint32_t(j));
-}
-
-__device__ __forceinline__ u64 warp_max_u64(u64 v) {
-  for (int o = 16; o > 0; o >>= 1) {
-    const u64 other = __shfl_xor_sync(0xffffffffu, v, o);
-    v = other > v ? other : v;
-  }
-  return v;
-}
 
 constexpr int kArgmaxThreads = 256;
 constexpr int64_t kChunk = 4096;  // elements per block: a 152k vocabulary row uses 38 blocks

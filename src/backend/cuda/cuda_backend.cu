@@ -16,7 +16,7 @@ std::vector<RegisterFn> &registrations() {
 }
 
 constexpr size_t kStagingBytes = size_t(32) << 20;    // per pinned staging buffer
-constexpr size_t kWorkspaceBytes = size_t(32) << 20;  // cuBLASLt workspace (Hopper wants 32 MiB)
+constexpr size_t kWorkspaceBytes = size_t(32) << 20;  // cuBLAS workspace (Hopper wants 32 MiB)
 constexpr size_t kMaxPinnedCache = size_t(256) << 20;
 
 }  // namespace
@@ -48,7 +48,6 @@ CudaBackend::CudaBackend(int device) : device_(device) {
   check(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), "cudaStreamCreate");
   check_blas(cublasCreate(&blas_), "cublasCreate");
   check_blas(cublasSetStream(blas_, stream_), "cublasSetStream");
-  check_blas(cublasLtCreate(&blas_lt_), "cublasLtCreate");
   const int dev = device_;
   device_memory_ = std::make_unique<CachingAllocator>(
       "CUDA memory",
@@ -76,7 +75,9 @@ CudaBackend::CudaBackend(int device) : device_(device) {
       },
       [](void *p, size_t) { cudaFreeHost(p); }, kMaxPinnedCache);
   workspace_bytes_ = kWorkspaceBytes;
-  check(cudaMalloc(&workspace_, workspace_bytes_), "cuBLASLt workspace");
+  check(cudaMalloc(&workspace_, workspace_bytes_), "cuBLAS workspace");
+  // A workspace of our own keeps cuBLAS from allocating behind the caching allocator.
+  check_blas(cublasSetWorkspace(blas_, workspace_, workspace_bytes_), "cublasSetWorkspace");
   staging_bytes_ = kStagingBytes;
   for (int i = 0; i < 2; ++i) {
     check(cudaHostAlloc(&staging_[i], staging_bytes_, cudaHostAllocDefault), "pinned staging buffer");
@@ -96,7 +97,6 @@ CudaBackend::~CudaBackend() {
   device_memory_.reset();
   pinned_memory_.reset();
   if (workspace_) cudaFree(workspace_);
-  if (blas_lt_) cublasLtDestroy(blas_lt_);
   if (blas_) cublasDestroy(blas_);
   if (stream_) cudaStreamDestroy(stream_);
 }

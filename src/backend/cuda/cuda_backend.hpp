@@ -1,11 +1,10 @@
 // The CUDA backend instance: one device, one compute stream that every kernel of this
-// backend is queued on (so cached blocks are reused in stream order), cuBLAS/cuBLASLt
-// handles bound to that stream, a caching allocator for device memory and one for
+// backend is queued on (so cached blocks are reused in stream order), cuBLAS
+// handle bound to that stream (with its own 32 MiB workspace), a caching allocator for device memory and one for
 // pinned host staging buffers. Shared by every thread; launches are serialised only
 // where a library handle needs it (cuBLAS calls take blas_mutex()).
 #pragma once
 
-#include <cublasLt.h>
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
 
@@ -41,11 +40,7 @@ class CudaBackend final : public Backend {
   int device_index() const { return device_; }
   cudaStream_t stream() const { return stream_; }
   cublasHandle_t blas() const { return blas_; }
-  cublasLtHandle_t blas_lt() const { return blas_lt_; }
   std::mutex &blas_mutex() { return blas_mutex_; }
-  // cuBLASLt workspace (device memory owned by the backend, used under blas_mutex()).
-  void *blas_workspace() const { return workspace_; }
-  size_t blas_workspace_bytes() const { return workspace_bytes_; }
   const cudaDeviceProp &properties() const { return props_; }
 
   // Device scratch for one launch sequence: returned to the cache when the holder goes,
@@ -60,7 +55,6 @@ class CudaBackend final : public Backend {
   cudaDeviceProp props_{};
   cudaStream_t stream_ = nullptr;
   cublasHandle_t blas_ = nullptr;
-  cublasLtHandle_t blas_lt_ = nullptr;
   std::mutex blas_mutex_;
   void *workspace_ = nullptr;
   size_t workspace_bytes_ = 0;

@@ -18,26 +18,10 @@
 #include <vector>
 
 #include "backend/cuda/cuda_common.cuh"
+#include "backend/cuda/order_key.cuh"
 
 namespace aigc::cuda {
 namespace {
-
-using u64 = unsigned long long;
-
-// Same key as argmax.cu: NaN largest, -0 folded onto +0 (the reference compares with >).
-__device__ __forceinline__ uint32_t order_bits(float v) {
-  if (isnan(v)) return 0xFFFFFFFFu;
-  uint32_t b = __float_as_uint(v);
-  if (b == 0x80000000u) b = 0u;
-  return (b & 0x80000000u) ? ~b : (b | 0x80000000u);
-}
-// Never 0 (-inf maps to 0x007FFFFF): 0 pads partial tiles and sorts below every element.
-__device__ __forceinline__ u64 make_key(float v, int64_t j) {
-  return (u64(order_bits(v)) << 32) | u64(0xFFFFFFFFu - uint32_t(j));
-}
-__device__ __forceinline__ int64_t index_of(u64 key) {
-  return int64_t(0xFFFFFFFFu - uint32_t(key & 0xFFFFFFFFull));
-}
 
 constexpr int kTile = 4096;           // keys per merge tile: 32 KiB of shared memory
 constexpr int kMaxTileK = kTile / 4;  // the tile path's k limit on rows longer than a tile
@@ -144,13 +128,6 @@ void topk_tiles(const ExecContext &ctx, const TopkArgs &a, int64_t n, int64_t ro
 
 // ---- k == 1 (greedy decoding's value + index): a reduction, as argmax.cu ------------------
 
-__device__ __forceinline__ u64 warp_max_u64(u64 v) {
-  for (int o = 16; o > 0; o >>= 1) {
-    const u64 other = __shfl_xor_sync(0xffffffffu, v, o);
-    v = other > v ? other : v;
-  }
-  return v;
-}
 
 constexpr int kBestThreads = 256;
 constexpr int64_t kBestChunk = 4096;  // elements per block; blocks of a row meet in atomicMax
