@@ -70,7 +70,7 @@ for target in gguf safetensors llama2c png model_config $tok_targets; do
   corpus=$out/corpus/$target
   mkdir -p "$corpus"
   t=$seconds
-  # Tokenizer targets: 45 s by default (AIGC_FUZZ_SECONDS still sets long campaigns).
+  # Standalone defaults: tokenizers 45 s, png 30 s (AIGC_FUZZ_SECONDS sets them all).
   case $target in tokenizer_*|model_config) t=${AIGC_FUZZ_SECONDS:-45} ;; png) t=${AIGC_FUZZ_SECONDS:-30} ;; esac
   echo "== fuzz_$target for ${t}s"
   "$out/tests/fuzz/fuzz_$target" "$corpus" "$seeds/$target" -max_total_time="$t" \

@@ -10,7 +10,8 @@ namespace aigc {
 
 std::unique_ptr<Backend> create_ref_backend();
 std::unique_ptr<Backend> create_cpu_backend();
-// nullptr with `why` set when CUDA is not compiled in or no device can be used.
+// In the CUDA objects only (libaigc-cuda.so, aigc_cuda_static): nullptr with `why` set
+// when no device can be used.
 std::unique_ptr<Backend> create_cuda_backend(std::string *why);
 
 }  // namespace aigc

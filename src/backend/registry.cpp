@@ -4,6 +4,7 @@
 #include <mutex>
 
 #include "backend/factories.hpp"
+#include "backend/module_loader.hpp"
 #include "core/check.hpp"
 
 namespace aigc {
@@ -14,6 +15,12 @@ struct Slot {
   std::unique_ptr<Backend> backend;
   std::string why;
 };
+
+// A factory linked into the program (the static CUDA archive) wins over the module.
+BackendFactory &linked_cuda_factory() {
+  static BackendFactory factory = nullptr;
+  return factory;
+}
 
 Slot *slot_for(std::string_view name) {
   static Slot ref, cpu, cuda;
@@ -26,7 +33,10 @@ Slot *slot_for(std::string_view name) {
     return &cpu;
   }
   if (name == "cuda") {
-    std::call_once(cuda.once, [] { cuda.backend = create_cuda_backend(&cuda.why); });
+    std::call_once(cuda.once, [] {
+      BackendFactory f = linked_cuda_factory();
+      cuda.backend.reset(f ? f(&cuda.why) : load_backend_module("cuda", &cuda.why));
+    });
     return &cuda;
   }
   return nullptr;
@@ -52,5 +62,11 @@ Backend &get_backend(std::string_view name) {
 }
 
 std::vector<std::string> backend_names() { return {"ref", "cpu", "cuda"}; }
+
+void register_backend_factory(std::string_view name, BackendFactory factory) {
+  AIGC_CHECK(name == "cuda", Status::invalid_argument,
+             "register_backend_factory: only 'cuda' comes from outside the core, not '{}'", name);
+  linked_cuda_factory() = factory;
+}
 
 }  // namespace aigc

@@ -1,8 +1,15 @@
 #!/usr/bin/env python3
 """The ABI guard for the shared library (ctest capi.exported_symbols).
 
+The library exports two version nodes (cmake/aigc.map):
+  AIGC_0                 the stable C ABI: aigc_ C functions only;
+  AIGC_PRIVATE_<version> the core's C++ symbols (namespace aigc) for the backend modules
+                         of the same build (libaigc-cuda.so). Not an API: its name carries
+                         the version, so nothing built against another version binds to it.
 Fails unless
-  1. every dynamic symbol the library defines is an aigc_ C function (no C++ leaks);
+  1. every dynamic symbol the library defines is an aigc_ C function in AIGC_0, or a C++
+     symbol of namespace aigc in AIGC_PRIVATE_<version> (nothing else leaks: no std::,
+     no oneDNN, no unversioned symbol);
   2. the exported aigc_ symbols are exactly those listed in abi_symbols.txt: a listed
      symbol that disappeared breaks every program linked against it; a new export must
      be added to the list on purpose (docs/ABI.md says what that promises);
@@ -28,10 +35,30 @@ DECLARATION = re.compile(r"\bAIGC_API\b[^;#]*?\b(aigc_[A-Za-z0-9_]+)\s*\(")
 
 
 def exported_symbols(lib: str) -> list:
-    out = subprocess.run(["nm", "-D", "--defined-only", lib], check=True,
+    """(name, version node) of every defined dynamic symbol; node '' when unversioned."""
+    out = subprocess.run(["nm", "-D", "--defined-only", "--with-symbol-versions", lib],
+                         check=True, capture_output=True, text=True).stdout
+    symbols = []
+    for line in out.splitlines():
+        if not line.strip():
+            continue
+        name = line.split()[-1]
+        base, _, node = name.partition("@")
+        symbols.append((base, node.lstrip("@")))
+    return symbols
+
+
+def demangle(names: list) -> list:
+    if not names:
+        return []
+    out = subprocess.run(["c++filt"], input="\n".join(names), check=True,
                          capture_output=True, text=True).stdout
-    symbols = [line.split()[-1] for line in out.splitlines() if line.strip()]
-    return [s.split("@")[0] for s in symbols]
+    return out.splitlines()
+
+
+# What the private node may hold: aigc's own C++ entities and their type data.
+PRIVATE_ENTITY = re.compile(r"^(typeinfo for |typeinfo name for |vtable for |VTT for )?"
+                            r"(\S+ )?aigc::")
 
 
 def read_list(path: pathlib.Path) -> list:
@@ -57,15 +84,27 @@ def main() -> int:
     header_path = pathlib.Path(sys.argv[3]) if len(sys.argv) > 3 else DEFAULT_HEADER
 
     symbols = exported_symbols(lib)
-    functions = [s for s in symbols if s.startswith("aigc_")]
-    others = [s for s in symbols if not s.startswith("aigc_")]
     failures = []
+    # The version nodes themselves appear as absolute symbols named after the node.
+    nodes = {node for _, node in symbols if node}
+    symbols = [(n, v) for n, v in symbols if n not in nodes]
+    functions = [n for n, v in symbols if v == "AIGC_0"]
+    private = [n for n, v in symbols if v.startswith("AIGC_PRIVATE_")]
+    others = [f"{n}@{v}" if v else n for n, v in symbols
+              if v != "AIGC_0" and not v.startswith("AIGC_PRIVATE_")]
     if not functions:
-        failures.append(f"{lib} exports no aigc_ symbols")
+        failures.append(f"{lib} exports no aigc_ symbols in AIGC_0")
     if others:
-        failures.append(f"{lib} exports non-aigc symbols: {others[:20]}")
-    if any(s.startswith("_Z") for s in functions):
-        failures.append("C++-mangled symbols exported")
+        failures.append(f"{lib} exports symbols outside its two version nodes: {others[:20]}")
+    bad_public = [n for n in functions if not n.startswith("aigc_") or n.startswith("_Z")]
+    if bad_public:
+        failures.append(f"AIGC_0 holds non-C or non-aigc_ symbols: {bad_public[:20]}")
+    private_nodes = {v for n, v in symbols if v.startswith("AIGC_PRIVATE_")}
+    if len(private_nodes) > 1:
+        failures.append(f"more than one private node: {sorted(private_nodes)}")
+    leaked = [d for d in demangle(private) if not PRIVATE_ENTITY.match(d)]
+    if leaked:
+        failures.append(f"the private node holds symbols outside namespace aigc: {leaked[:20]}")
 
     listed = read_list(list_path)
     if listed != sorted(set(listed)):
@@ -102,8 +141,9 @@ def main() -> int:
         for f in failures:
             print(f"FAIL: {f}")
         return 1
-    print(f"ok: {len(functions)} exported symbols, all aigc_*, exactly {list_path.name}"
-          f" and the AIGC_API declarations of {header_path.name}")
+    print(f"ok: {len(functions)} exported symbols in AIGC_0, all aigc_*, exactly {list_path.name}"
+          f" and the AIGC_API declarations of {header_path.name}; {len(private)} aigc:: C++"
+          f" symbols in {', '.join(sorted(private_nodes)) or 'no private node'}")
     return 0
 
 

@@ -1,6 +1,7 @@
 #include <fmt/format.h>
 
 #include "backend/cpu/cpu_backend.hpp"
+#include "backend/cpu/dnnl_util.hpp"
 #include "backend/cpu/cpu_kernels.hpp"
 
 namespace aigc::cpu {
@@ -23,11 +24,13 @@ void layer_norm_kernel(const ExecContext &ctx, const LayerNormArgs &a) {
   const memory::desc md({rows, d}, memory::data_type::f32, memory::format_tag::ab);
   const std::string key = fmt::format("layer_norm:{}x{}:flags{}:eps{}", rows, d,
                                       static_cast<unsigned>(flags), a.eps);
-  const auto prim = be.cached<dnnl::layer_normalization_forward>(key, [&] {
+  // A user scratchpad, as every cached primitive: safe on several threads at once.
+  const auto step = be.cached<DnnlStep>(key, [&] {
     const dnnl::layer_normalization_forward::desc desc(dnnl::prop_kind::forward_inference, md,
                                                        a.eps, flags);
-    return dnnl::layer_normalization_forward(
-        dnnl::layer_normalization_forward::primitive_desc(desc, be.engine()));
+    const dnnl::layer_normalization_forward::primitive_desc pd(desc, user_scratchpad_attr(),
+                                                               be.engine());
+    return DnnlStep{dnnl::layer_normalization_forward(pd), pd.scratchpad_desc()};
   });
   const dnnl::engine &eng = be.engine();
   const memory::desc vec({d}, memory::data_type::f32, memory::format_tag::a);
@@ -36,8 +39,11 @@ void layer_norm_kernel(const ExecContext &ctx, const LayerNormArgs &a) {
   if (w.defined()) args.emplace(DNNL_ARG_SCALE, memory(vec, eng, w.data()));
   if (b.defined()) args.emplace(DNNL_ARG_SHIFT, memory(vec, eng, b.data()));
   OmpThreads threads(threads_for(ctx.n_threads, double(a.x.numel()), kElementGrain));
+  std::shared_ptr<void> scratch_buf;
+  if (step->scratchpad.get_size() > 0)
+    args.emplace(DNNL_ARG_SCRATCHPAD, be.pooled_memory(step->scratchpad, scratch_buf));
   dnnl::stream s(eng);
-  prim->execute(s, args);
+  step->prim.execute(s, args);
   s.wait();
 }
 

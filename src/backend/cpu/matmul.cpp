@@ -10,6 +10,7 @@
 
 #include "aigc/core/half.hpp"
 #include "backend/cpu/cpu_backend.hpp"
+#include "backend/cpu/dnnl_util.hpp"
 #include "backend/cpu/cpu_kernels.hpp"
 #include "backend/cpu/matmul_quant.hpp"
 #include "core/check.hpp"
@@ -104,8 +105,10 @@ void matmul_f32(const ExecContext &ctx, const MatmulArgs &args) {
   // oneDNN applies output scales after its own bias (alpha * (a @ b + bias)); with
   // alpha != 1 the bias is added by a binary post-op instead, which runs after scaling.
   const bool bias_post_op = bias.defined() && args.alpha != 1.f;
-  auto prim = cpu.cached<dnnl::matmul>(key, [&] {
-    dnnl::primitive_attr attr;
+  // A user scratchpad: the library's own is shared, and contexts on other threads
+  // running the same cached primitive would overwrite each other's temporaries.
+  const auto step = cpu.cached<DnnlStep>(key, [&] {
+    dnnl::primitive_attr attr = user_scratchpad_attr();
     if (args.alpha != 1.f) attr.set_output_scales(0, {args.alpha});
     if (bias_post_op) {
       dnnl::post_ops po;
@@ -115,7 +118,8 @@ void matmul_f32(const ExecContext &ctx, const MatmulArgs &args) {
     const dnnl::matmul::desc d = bias.defined() && !bias_post_op
                                      ? dnnl::matmul::desc(a_md, b_md, bias_md, dst_md)
                                      : dnnl::matmul::desc(a_md, b_md, dst_md);
-    return dnnl::matmul(dnnl::matmul::primitive_desc(d, attr, cpu.engine()));
+    const dnnl::matmul::primitive_desc pd(d, attr, cpu.engine());
+    return DnnlStep{dnnl::matmul(pd), pd.scratchpad_desc()};
   });
 
   const dnnl::engine &eng = cpu.engine();
@@ -128,8 +132,11 @@ void matmul_f32(const ExecContext &ctx, const MatmulArgs &args) {
         bias_post_op ? (DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1) : DNNL_ARG_BIAS;
     exec_args.emplace(arg, memory(bias_md, eng, bias.data()));
   }
+  std::shared_ptr<void> scratch_buf;
+  if (step->scratchpad.get_size() > 0)
+    exec_args.emplace(DNNL_ARG_SCRATCHPAD, cpu.pooled_memory(step->scratchpad, scratch_buf));
   dnnl::stream s(eng);
-  prim->execute(s, exec_args);
+  step->prim.execute(s, exec_args);
   s.wait();
 }
 
