@@ -5,8 +5,10 @@
 # bindings/python/tests.
 #
 # Env: AIGC_MODELS (default ../shared/models), AIGC_USER_MODELS (default ../models, for
-# SmolLM2; its tests skip when absent), AIGC_CLI (the built `aigc` binary; the CLI
-# comparison test skips without it: default build/release/tools/aigc/aigc if present),
+# SmolLM2), AIGC_REQUIRE_MODELS (1, or CI=true: a missing model, or any other skip, fails
+# the run; otherwise such tests skip with one line: docs/TESTING.md), AIGC_CLI (the built
+# `aigc` binary; the CLI comparison test skips without it: default
+# build/release/tools/aigc/aigc if present),
 # AIGC_JOBS (build parallelism, default 2), PYTHON (default python3).
 # Extra arguments go to pytest (e.g. -k stream -x).
 set -euo pipefail

@@ -1,8 +1,16 @@
-// Where tests find model files that are not in the repository.
+// Where tests find model files that are not in the repository, and the one rule for a
+// test that needs one (docs/TESTING.md): require_model(path, hint) before using it.
+// Only for doctest tests (every includer is one: a missing model in require mode is a
+// doctest FAIL).
 #pragma once
 
+#include <doctest/doctest.h>
+
+#include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <set>
 #include <string>
 
 namespace aigc::test {
@@ -41,5 +49,39 @@ inline bool skip_slow_tests() {
 }
 
 inline bool file_exists(const std::string &path) { return std::ifstream(path).good(); }
+
+// Where each kind of missing file comes from (the second half of the skip line).
+inline constexpr char kSharedModelsHint[] =
+    "it belongs in the shared third-party model folder (../shared/models): set AIGC_MODELS";
+inline constexpr char kUserModelsHint[] = "run scripts/fetch-models.sh (AIGC_USER_MODELS)";
+inline constexpr char kClipVocabHint[] = "run scripts/fetch-clip-vocab.sh (AIGC_USER_MODELS)";
+inline constexpr char kConvertedModelsHint[] =
+    "run the convert_models ctest fixture or tools/aigc-convert (AIGC_CONVERTED_MODELS)";
+
+// Require mode: a missing model fails the test instead of skipping it. On when
+// AIGC_REQUIRE_MODELS is set and not "0" (.ci/run exports it) or when CI=true.
+inline bool models_required() {
+  const char *req = std::getenv("AIGC_REQUIRE_MODELS");
+  if (req && *req && std::string(req) != "0") return true;
+  const char *ci = std::getenv("CI");
+  return ci && (std::string(ci) == "true" || std::string(ci) == "1");
+}
+
+// True when `path` (a file or folder) exists. Otherwise, in require mode, fails the test
+// case (doctest FAIL: it throws, so the caller never sees false); outside it, prints one
+// line per missing path per process, "SKIP: <path> missing: <fetch_hint>", and returns
+// false so the test returns early.
+inline bool require_model(const std::string &path, const char *fetch_hint) {
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec)) return true;
+  const std::string what = std::filesystem::path(path).lexically_normal().string() + " missing: " + fetch_hint;
+  if (models_required()) FAIL("required model (AIGC_REQUIRE_MODELS=1 or CI=true): " << what);
+  static std::set<std::string> reported;
+  if (reported.insert(path).second) {
+    std::fprintf(stderr, "SKIP: %s\n", what.c_str());
+    std::fflush(stderr);
+  }
+  return false;
+}
 
 }  // namespace aigc::test

@@ -26,10 +26,7 @@ struct Loaded {
 };
 
 bool load(Loaded &l, int32_t n_ctx = 256) {
-  if (!aigc::test::file_exists(aigc::test::stories260k_path())) {
-    MESSAGE("skipped: stories260K not found (set AIGC_MODELS)");
-    return false;
-  }
+  if (!aigc::test::require_model(aigc::test::stories260k_path(), aigc::test::kSharedModelsHint)) return false;
   REQUIRE(aigc_model_load(aigc::test::stories260k_path().c_str(), nullptr, &l.model) == AIGC_STATUS_OK);
   aigc_context_params cp;
   REQUIRE(aigc_context_params_init(&cp, sizeof cp) == AIGC_STATUS_OK);

@@ -59,27 +59,35 @@ def expect_failure(opts, codes, pattern, *args):
         raise Fail(f"stderr does not match /{pattern}/")
 
 
+# docs/TESTING.md: a missing model skips with one line naming it and how to get it, but
+# fails in require mode (AIGC_REQUIRE_MODELS=1, which .ci/run exports, or CI=true).
+REQUIRE_MODELS = (os.environ.get("AIGC_REQUIRE_MODELS", "") not in ("", "0")
+                  or os.environ.get("CI", "") in ("true", "1"))
+SHARED_HINT = "it is in the shared third-party model folder ../shared/models (set AIGC_MODELS)"
+
+
+def require_model(path, hint):
+    if os.path.exists(path):
+        return path
+    if REQUIRE_MODELS:
+        raise Fail(f"required model missing (AIGC_REQUIRE_MODELS=1 or CI=true): {path}: {hint}")
+    print(f"SKIP: {path} missing: {hint}")
+    sys.exit(SKIP)
+
+
 def stories(opts):
-    path = os.path.join(opts.models, "llama2c-stories260k", "stories260K.bin")
-    if not os.path.exists(path):
-        print(f"SKIP: {path} not found")
-        sys.exit(SKIP)
-    return path
+    return require_model(os.path.join(opts.models, "llama2c-stories260k", "stories260K.bin"), SHARED_HINT)
 
 
 def smollm(opts):
-    path = os.path.join(opts.user_models, "SmolLM2-135M-Instruct.Q4_1.gguf")
-    if not os.path.exists(path):
-        print(f"SKIP: {path} not found")
-        sys.exit(SKIP)
-    return path
+    return require_model(os.path.join(opts.user_models, "SmolLM2-135M-Instruct.Q4_1.gguf"),
+                         "run scripts/fetch-models.sh (AIGC_USER_MODELS)")
 
 
 def converted(opts, name):
-    path = os.path.join(opts.converted or "", name)
-    if not opts.converted or not os.path.exists(os.path.join(path, "config.json")):
-        print(f"SKIP: converted model {name} not found (--converted / AIGC_CONVERTED_MODELS)")
-        sys.exit(SKIP)
+    path = os.path.join(opts.converted or "converted-models", name)
+    require_model(os.path.join(path, "config.json"),
+                  "made by the ctest fixture convert_models (tools/aigc-convert; --converted / AIGC_CONVERTED_MODELS)")
     return path
 
 
@@ -178,10 +186,20 @@ def psnr(a, b):
 
 # ---- cases --------------------------------------------------------------------------------
 
+def project_version():
+    """The VERSION of the project() line of the top-level CMakeLists.txt."""
+    top = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "CMakeLists.txt")
+    m = re.search(r"project\(\s*aigc\s+VERSION\s+(\S+)", open(top).read())
+    if not m:
+        raise Fail(f"no project(aigc VERSION ...) in {top}")
+    return m.group(1)
+
+
 def case_version(opts):
     out, _ = expect_ok(opts, "--version")
-    if not re.match(r"aigc \d+\.\d+\.\d+", out):
-        raise Fail("no version")
+    want = f"aigc {project_version()}\n"
+    if out != want:
+        raise Fail(f"--version printed {out!r}, want {want!r} (CMakeLists.txt project())")
     for cmd in ("generate", "perplexity", "chat", "image", "vae encode", "vae decode"):
         out, _ = expect_ok(opts, *cmd.split(), "--help")
         if f"usage: aigc {cmd}" not in out or "-m, --model" not in out:
@@ -197,17 +215,48 @@ def case_generate_greedy(opts):
         raise Fail("no speed summary on stderr")
 
 
+SEED_LINE = re.compile(r"^seed: (\d+) \(pass --seed (\d+) to repeat\)$", re.MULTILINE)
+
+
+def announced_seed(err):
+    """The seed of the 'seed: N (pass --seed N to repeat)' line; Fail when there is none."""
+    lines = SEED_LINE.findall(err)
+    if len(lines) != 1 or lines[0][0] != lines[0][1]:
+        raise Fail(f"expected one line 'seed: N (pass --seed N to repeat)' on stderr, got {lines}")
+    return lines[0][0]
+
+
 def case_generate_seeded(opts):
     args = ["generate", "-m", stories(opts), "-p", "Once upon a time", "-n", "40",
-            "--temp", "0.8", "--seed", "1234", "-t", "1"]
-    first, _ = expect_ok(opts, *args)
-    second, _ = expect_ok(opts, *args)
+            "--temp", "0.8", "-t", "1"]
+    first, err = expect_ok(opts, *args, "--seed", "1234")
+    second, _ = expect_ok(opts, *args, "--seed", "1234")
     if not first or first != second:
         raise Fail("the same seed gave different text")
-    default_a, _ = expect_ok(opts, *args[:-4], "-t", "1")  # default seed is fixed, too
-    default_b, _ = expect_ok(opts, *args[:-4], "-t", "1")
-    if default_a != default_b:
-        raise Fail("the default seed is not reproducible")
+    if "seed:" in err:
+        raise Fail("--seed given, yet a seed line was printed")
+    other, _ = expect_ok(opts, *args, "--seed", "1235")
+    if other == first:
+        raise Fail("seeds 1234 and 1235 gave the same text")
+
+
+def case_generate_random_seed(opts):
+    """No --seed: a random seed each run, printed so that --seed repeats the run."""
+    args = ["generate", "-m", stories(opts), "-p", "Once upon a time", "-n", "40",
+            "--temp", "0.8", "-t", "1"]
+    out_a, err_a = expect_ok(opts, *args)
+    out_b, err_b = expect_ok(opts, *args)
+    seed_a, seed_b = announced_seed(err_a), announced_seed(err_b)
+    if seed_a == seed_b:  # 1 in 2^32 by chance
+        raise Fail(f"two runs without --seed both used seed {seed_a}")
+    again, err = expect_ok(opts, *args, "--seed", seed_a)
+    if again != out_a:
+        raise Fail(f"--seed {seed_a} did not repeat the first run")
+    if "seed:" in err:
+        raise Fail("--seed given, yet a seed line was printed")
+    _, err = expect_ok(opts, "generate", "-m", stories(opts), "-p", "x", "-n", "4", "--temp", "0")
+    if "seed:" in err:
+        raise Fail("greedy decoding (--temp 0) draws nothing, yet a seed line was printed")
 
 
 def case_generate_stop(opts):
@@ -256,6 +305,131 @@ def case_chat_two_turns(opts):
                        stdin_text="Hello!\nWhat is 2 plus 2?\n")
     if len([l for l in out.split("\n") if l.strip()]) < 2:
         raise Fail("expected a reply per turn")
+
+
+def case_help_backends(opts):
+    """`aigc --help` and `aigc help` end with the backends line, cpu available."""
+    for args in (["--help"], ["help"]):
+        out, _ = expect_ok(opts, *args)
+        if "usage: aigc <command>" not in out:
+            raise Fail(f"{args[0]}: no usage")
+        lines = [l for l in out.splitlines() if l.startswith("backends: ")]
+        if len(lines) != 1:
+            raise Fail(f"{args[0]}: expected one 'backends: ...' line")
+        entries = re.findall(r"(\w+) \((available|not available: .*?)\)(?:, |$)",
+                             lines[0][len("backends: "):])
+        names = [n for n, _ in entries]
+        if dict(entries).get("cpu") != "available":
+            raise Fail(f"cpu is not listed as available: {names}")
+        if "ref" not in names or len(set(names)) != len(names):
+            raise Fail(f"expected ref and cpu, each once: {names}")
+        for name, state in entries:  # the library agrees: --backend NAME loads or fails
+            rc, _, err = run(opts, "generate", "-m", stories(opts), "-p", "", "-n", "1",
+                             "--temp", "0", "--backend", name)
+            if (rc == 0) != (state == "available"):
+                raise Fail(f"backend {name} is listed as {state!r} but a run exited {rc}")
+
+
+# ---- interactive chat: stdin and stdout pipes, lines written and read one at a time ---------
+
+def chat_session(opts, *args):
+    from chat_session import ChatSession  # beside this file
+    return ChatSession([opts.aigc, "chat", *args], Fail)
+
+
+TURN_STATS = re.compile(r"^\[(appended|evaluated) (\d+) new prompt tokens, (\d+) generated, "
+                        r"[\d.]+ tok/s, context holds (\d+) tokens\]$", re.MULTILINE)
+INTERRUPTED = re.compile(r"^aigc: reply interrupted$", re.MULTILINE)
+STREAMING = re.compile(r"(?s).{40}")  # the first 40 characters of a reply are out
+# SmolLM2-135M-Instruct greedy repeats "hello" until -n (measured: 400 of 400 tokens).
+LONG_REQUEST = "Repeat the word hello 500 times.\n"
+
+
+def turn_stats(err):
+    return [(kind, int(p), int(g), int(h)) for kind, p, g, h in TURN_STATS.findall(err)]
+
+
+def chat_replies(out):
+    return [l for l in out.split("\n") if l.strip()]
+
+
+def case_chat_history(opts):
+    """Turn 2 is appended to the context holding turn 1, and the model uses what turn 1 said."""
+    args = ["chat", "-m", smollm(opts), "--temp", "0", "-n", "30", "-v",
+            "--system", "You are a helpful assistant."]
+    question = "Which number did I ask you to remember?\n"
+    out, err = expect_ok(opts, *args, stdin_text="Remember this number: 42.\n" + question)
+    stats = turn_stats(err)
+    if len(stats) != 2 or len(chat_replies(out)) != 2:
+        raise Fail(f"expected two replies and two stats lines, got {stats}")
+    (kind1, _, _, held1), (kind2, prompt2, _, held2) = stats
+    if kind1 != "evaluated" or kind2 != "appended":
+        raise Fail(f"turn 1 should be evaluated, turn 2 appended: {kind1}, {kind2}")
+    if held2 < held1 + prompt2:
+        raise Fail(f"the context should hold turn 1 ({held1}) + turn 2's prompt ({prompt2}): {held2}")
+    if "42" not in chat_replies(out)[1]:
+        raise Fail("the reply to the question does not know the number from turn 1")
+    alone, _ = expect_ok(opts, *args, stdin_text=question)
+    if "42" in alone:
+        raise Fail("the number comes without the history, so the check above proves nothing")
+
+
+def case_chat_clear(opts):
+    """/clear: a note, the next turn is evaluated from an empty context like the first one."""
+    out, err = expect_ok(opts, "chat", "-m", smollm(opts), "--temp", "0", "-n", "24", "-v",
+                         "--system", "You are a helpful assistant.",
+                         stdin_text="Hello!\nWhat is 2 plus 2?\n/clear\nHello!\n/help\n")
+    if "aigc: conversation cleared" not in err:
+        raise Fail("no note for /clear on stderr")
+    if "/clear" not in err.split("conversation cleared", 1)[1]:
+        raise Fail("/help does not list /clear")
+    stats, replies = turn_stats(err), chat_replies(out)
+    if len(stats) != 3 or len(replies) != 3:
+        raise Fail(f"expected three replies (commands are not turns), got {len(replies)}: {stats}")
+    if [s[0] for s in stats] != ["evaluated", "appended", "evaluated"]:
+        raise Fail(f"the turn after /clear should start from an empty context: {stats}")
+    if stats[2] != stats[0] or replies[2] != replies[0]:
+        raise Fail(f"after /clear 'Hello!' should be turn 1 again: {stats[0]} -> {stats[2]}, "
+                   f"{replies[0]!r} -> {replies[2]!r}")
+
+
+def case_chat_interrupt(opts):
+    """SIGINT during a long reply stops it; the chat reads and answers the next line (the
+    partial reply kept in the context), and EOF then ends it with exit code 0."""
+    chat = chat_session(opts, "-m", smollm(opts), "--temp", "0", "-n", "400", "-v")
+    chat.send(LONG_REQUEST)
+    chat.wait_for(STREAMING, "out")  # the reply is streaming
+    chat.proc.send_signal(signal.SIGINT)
+    chat.wait_for(INTERRUPTED, "err", timeout=30)
+    if chat.proc.poll() is not None:
+        raise Fail(f"exited ({chat.proc.returncode}) on SIGINT during a reply")
+    chat.send("What is 2 plus 2?\n")
+    chat.proc.stdin.close()  # EOF after the second turn
+    rc, out, err = chat.finish()
+    if rc != 0:
+        raise Fail(f"exit code {rc} after EOF, expected 0")
+    stats = turn_stats(err)
+    if len(stats) != 2 or len(INTERRUPTED.findall(err)) != 1:
+        raise Fail(f"expected the interrupted turn and one answered turn: {stats}")
+    if stats[0][2] >= 400:
+        raise Fail(f"the interrupted reply ran to -n ({stats[0][2]} tokens)")
+    if stats[1][0] != "appended" or stats[1][3] <= stats[0][3]:
+        raise Fail(f"the second turn should extend the context of the interrupted one: {stats}")
+    if len(chat_replies(out)) < 2 or not chat_replies(out)[-1].strip():
+        raise Fail("no reply to the line after the interrupt")
+
+
+def case_chat_sigint_twice(opts):
+    """SIGINT stops the reply; a second one at the prompt ends the chat, exit code 0."""
+    chat = chat_session(opts, "-m", smollm(opts), "--temp", "0", "-n", "400")
+    chat.send(LONG_REQUEST)
+    chat.wait_for(STREAMING, "out")
+    chat.proc.send_signal(signal.SIGINT)
+    chat.wait_for(INTERRUPTED, "err", timeout=30)
+    chat.proc.send_signal(signal.SIGINT)  # at the prompt; stdin stays open
+    rc, _, _ = chat.finish(timeout=30)
+    if rc != 0:
+        raise Fail(f"exit code {rc} after the second SIGINT, expected 0")
 
 
 def case_bad_missing_model(opts):
@@ -339,6 +513,19 @@ def case_image_gan(opts):
         expect_ok(opts, "image", "-m", model, "--seed", "9", "-o", one)
         if read_png(one)[3] != tile(px, 56, 1, 0, 28, 28, 28):
             raise Fail("-n 1 --seed 9 differs from image 2 of --seed 7")
+        # No --seed: a random one, announced on stderr and recorded in the PNG; it repeats.
+        rnd, again = os.path.join(d, "random.png"), os.path.join(d, "again.png")
+        _, err = expect_ok(opts, "image", "-m", model, "-n", "4", "-o", rnd)
+        seed = announced_seed(err)
+        check_provenance(rnd, "dcgan-mnist", seed=seed)
+        _, err = expect_ok(opts, "image", "-m", model, "-n", "4", "--seed", seed, "-o", again)
+        if open(again, "rb").read() != open(rnd, "rb").read():
+            raise Fail(f"--seed {seed} did not repeat the run without --seed")
+        if "seed:" in err:
+            raise Fail("--seed given, yet a seed line was printed")
+        _, err = expect_ok(opts, "image", "-m", model, "-q", "-o", rnd)
+        if err:
+            raise Fail(f"-q printed on stderr: {err!r}")
         leftovers = [f for f in os.listdir(d) if "tmp" in f]
         if leftovers:
             raise Fail(f"temporary files left: {leftovers}")
@@ -368,8 +555,8 @@ def case_image_class_name(opts):
     model = converted(opts, "cvae-quickdraw-tfjs")
     with tempfile.TemporaryDirectory() as d:
         by_name, by_index = os.path.join(d, "a.png"), os.path.join(d, "b.png")
-        expect_ok(opts, "image", "-m", model, "--class", "lion", "-o", by_name)
-        expect_ok(opts, "image", "-m", model, "--class", "14", "-o", by_index)
+        expect_ok(opts, "image", "-m", model, "--class", "lion", "--seed", "0", "-o", by_name)
+        expect_ok(opts, "image", "-m", model, "--class", "14", "--seed", "0", "-o", by_index)
         if read_png(by_name)[3] != read_png(by_index)[3]:
             raise Fail("--class lion and --class 14 differ (lion is class 14 in manifest order)")
         check_provenance(by_name, "cvae-quickdraw-tfjs", seed=0, extra=["Class: 14"])
@@ -380,7 +567,7 @@ def case_image_interrupt(opts):
     model = converted(opts, "dit-mnist-cond")
     with tempfile.TemporaryDirectory() as d:
         out = os.path.join(d, "never.png")
-        proc = subprocess.Popen([opts.aigc, "image", "-m", model, "--steps", "1000", "-o", out],
+        proc = subprocess.Popen([opts.aigc, "image", "-m", model, "--steps", "1000", "--seed", "1", "-o", out],
                                 stderr=subprocess.PIPE, stdout=subprocess.DEVNULL)
         line = proc.stderr.readline().decode()
         if not line.startswith("step "):
@@ -437,10 +624,7 @@ def case_bad_image(opts):
 
 def case_vae_roundtrip(opts):
     taef2 = converted(opts, "taef2")
-    photo = os.path.join(opts.models, "images", "photo.png")
-    if not os.path.exists(photo):
-        print(f"SKIP: {photo} not found")
-        sys.exit(SKIP)
+    photo = require_model(os.path.join(opts.models, "images", "photo.png"), SHARED_HINT)
     with tempfile.TemporaryDirectory() as d:
         lat, back = os.path.join(d, "photo.safetensors"), os.path.join(d, "back.png")
         expect_ok(opts, "vae", "encode", "-m", taef2, "-i", photo, "-o", lat)
@@ -468,6 +652,14 @@ def case_vae_roundtrip(opts):
         expect_ok(opts, "vae", "encode", "-m", taef2, "-i", photo, "-o", s2, "--sample", "--seed", "3")
         if open(s1, "rb").read() != open(s2, "rb").read():
             raise Fail("--sample --seed 3 twice gave different latents")
+        _, err = expect_ok(opts, "vae", "encode", "-m", taef2, "-i", photo, "-o", s1, "--sample")
+        seed = announced_seed(err)
+        expect_ok(opts, "vae", "encode", "-m", taef2, "-i", photo, "-o", s2, "--sample", "--seed", seed)
+        if open(s1, "rb").read() != open(s2, "rb").read():
+            raise Fail(f"--sample without --seed, then --seed {seed}: different latents")
+        _, err = expect_ok(opts, "vae", "encode", "-m", taef2, "-i", photo, "-o", s1)
+        if "seed:" in err:
+            raise Fail("the posterior mean draws nothing, yet a seed line was printed")
 
 
 def case_bad_vae(opts):

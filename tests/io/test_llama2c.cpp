@@ -5,24 +5,16 @@
 #include <fstream>
 
 #include "io/llama2c.hpp"
+#include "model_paths.hpp"
 
 using namespace aigc;
 using namespace aigc::io;
 
 namespace {
 
-std::string models_dir() {
-  const char *env = std::getenv("AIGC_MODELS");
-  return env && *env ? env : "../shared/models";
-}
+std::string stories(const char *file) { return test::shared_models_dir() + "/llama2c-stories260k/" + file; }
 
-std::string stories(const char *file) { return models_dir() + "/llama2c-stories260k/" + file; }
-
-bool have_model() {
-  const bool ok = std::filesystem::exists(stories("stories260K.bin"));
-  if (!ok) MESSAGE("skipped: " << stories("stories260K.bin") << " not found (set AIGC_MODELS)");
-  return ok;
-}
+bool have_model() { return test::require_model(stories("stories260K.bin"), test::kSharedModelsHint); }
 
 Status load_status(const std::string &path) {
   try {

@@ -318,8 +318,8 @@ TEST_CASE("png: provenance text, A1111 parameters, XMP with the IPTC digital sou
 TEST_CASE("png: photo.png (written by PIL) decodes to the taef2 golden's pixels exactly") {
   const std::string photo = test::shared_models_dir() + "/images/photo.png";
   const std::string golden = test::golden_path("taef2");
-  REQUIRE_MESSAGE(test::file_exists(photo), photo, " missing (set AIGC_MODELS)");
-  REQUIRE_MESSAGE(test::file_exists(golden), golden, " missing (set AIGC_MODELS)");
+  if (!test::require_model(photo, test::kSharedModelsHint) || !test::require_model(golden, test::kSharedModelsHint))
+    return;
   const PngImage p = read_png(photo);
   REQUIRE(p.image.width == 512);
   REQUIRE(p.image.height == 512);

@@ -30,7 +30,7 @@ inline ConvertedModel load_converted(const std::string &name) {
   const std::string dir = converted_model_dir(name);
   ConvertedModel m;
   std::ifstream in(dir + "/config.json");
-  REQUIRE_MESSAGE(in.good(), "converted model missing: " << dir << " (run tools/aigc-convert)");
+  REQUIRE_MESSAGE(in.good(), dir << "/config.json missing: " << kConvertedModelsHint);
   m.config = nlohmann::json::parse(in);
   m.weights_path = dir + "/model.safetensors";
   m.weights = nn::make_safetensors_weights(io::SafetensorsSet::open(m.weights_path), m.weights_path);

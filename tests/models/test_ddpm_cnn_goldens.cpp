@@ -31,8 +31,7 @@ double max_abs_err(const Tensor &actual, const Tensor &expected) {
 
 nlohmann::json read_config(const std::string &dir) {
   std::ifstream f(dir + "/config.json");
-  REQUIRE_MESSAGE(f.good(), dir << "/config.json not found (run the convert_models fixture or set "
-                                   "AIGC_CONVERTED_MODELS)");
+  REQUIRE_MESSAGE(f.good(), dir << "/config.json missing: " << test::kConvertedModelsHint);
   return nlohmann::json::parse(f);
 }
 

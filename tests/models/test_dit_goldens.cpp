@@ -33,8 +33,7 @@ double max_abs_err(const Tensor &actual, const Tensor &expected) {
 nlohmann::json read_config() {
   const std::string dir = test::converted_model_dir("dit-mnist-cond");
   std::ifstream f(dir + "/config.json");
-  REQUIRE_MESSAGE(f.good(), dir << "/config.json not found (run the convert_models fixture or set "
-                                   "AIGC_CONVERTED_MODELS)");
+  REQUIRE_MESSAGE(f.good(), dir << "/config.json missing: " << test::kConvertedModelsHint);
   return nlohmann::json::parse(f);
 }
 

@@ -21,10 +21,8 @@ struct Fixture {
 bool load(Fixture &f) {
   const std::string model = test::stories260k_path();
   const std::string golden = test::shared_models_dir() + "/goldens/llama2c-stories260k.safetensors";
-  if (!test::file_exists(model) || !test::file_exists(golden)) {
-    MESSAGE("skipped: " << model << " not found (set AIGC_MODELS)");
+  if (!test::require_model(model, test::kSharedModelsHint) || !test::require_model(golden, test::kSharedModelsHint))
     return false;
-  }
   f.lm = models::load_language_model(model);
   f.golden = io::SafetensorsFile::open(golden);
   return true;

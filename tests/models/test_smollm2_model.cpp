@@ -29,9 +29,8 @@ double max_rel_err(const std::vector<float> &a, const std::vector<float> &b) {
 }
 
 std::shared_ptr<const runtime::TextModel> smollm2() {
-  static std::shared_ptr<const runtime::TextModel> m =
-      test::file_exists(test::smollm2_path()) ? runtime::TextModel::load(test::smollm2_path()) : nullptr;
-  if (!m) MESSAGE("skipped: " << test::smollm2_path() << " not found (run scripts/fetch-models.sh)");
+  if (!test::require_model(test::smollm2_path(), test::kUserModelsHint)) return nullptr;
+  static std::shared_ptr<const runtime::TextModel> m = runtime::TextModel::load(test::smollm2_path());
   return m;
 }
 

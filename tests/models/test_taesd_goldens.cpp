@@ -27,7 +27,7 @@ struct Loaded {
 
 Loaded load_taef2() {
   const std::string dir = test::converted_model_dir("taef2");
-  REQUIRE_MESSAGE(test::file_exists(dir + "/config.json"), "converted taef2 missing in ", dir);
+  REQUIRE_MESSAGE(test::file_exists(dir + "/config.json"), dir << "/config.json missing: " << test::kConvertedModelsHint);
   std::ifstream in(dir + "/config.json");
   const auto config = nlohmann::json::parse(in);
   Loaded l;

@@ -16,9 +16,8 @@ using runtime::TextContext;
 namespace {
 
 std::shared_ptr<const runtime::TextModel> stories() {
-  static std::shared_ptr<const runtime::TextModel> model =
-      test::file_exists(test::stories260k_path()) ? runtime::TextModel::load(test::stories260k_path()) : nullptr;
-  if (!model) MESSAGE("skipped: " << test::stories260k_path() << " not found (set AIGC_MODELS)");
+  if (!test::require_model(test::stories260k_path(), test::kSharedModelsHint)) return nullptr;
+  static std::shared_ptr<const runtime::TextModel> model = runtime::TextModel::load(test::stories260k_path());
   return model;
 }
 

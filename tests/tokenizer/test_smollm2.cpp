@@ -1,7 +1,7 @@
 // SmolLM2's vocabulary (GGUF, tokenizer.ggml.pre = "smollm") against the `tokenizers`
 // pipeline of tests/reference/make_tokenizer_goldens.py, special-token parsing and the
 // end-of-generation / control queries. The real .gguf is looked for in
-// $AIGC_USER_MODELS (tests skip with a message without it); the synthetic-vocabulary
+// $AIGC_USER_MODELS (without it: one skip line, or a failure in CI; docs/TESTING.md); the synthetic-vocabulary
 // cases always run.
 #include <doctest/doctest.h>
 

@@ -16,32 +16,27 @@
 #include <nlohmann/json.hpp>
 
 #include "aigc/core/error.hpp"
+#include "model_paths.hpp"
 
 namespace tok_test {
 
-inline std::string models_dir() {
-  const char *env = std::getenv("AIGC_MODELS");
-  return env && *env ? env : "../shared/models";
-}
+inline std::string models_dir() { return aigc::test::shared_models_dir(); }
 
 inline std::string model_path(const std::string &rel) { return models_dir() + "/" + rel; }
 
 // Real models the user supplies (not in the repository): $AIGC_USER_MODELS, else the
 // folder `models` beside the checkout.
-inline std::string user_models_dir() {
-  const char *env = std::getenv("AIGC_USER_MODELS");
-  return env && *env ? env : std::string(AIGC_TEST_DATA_DIR) + "/../../../models";
-}
+inline std::string user_models_dir() { return aigc::test::user_models_dir(); }
 
-inline std::string smollm2_path() {
-  return user_models_dir() + "/SmolLM2-135M-Instruct.Q4_1.gguf";
-}
+inline std::string smollm2_path() { return aigc::test::smollm2_path(); }
 
-// True when the file exists; otherwise records why the test is skipped.
+// aigc::test::require_model with the fetch hint for `path`: CLIP's vocabulary and SmolLM2
+// have their scripts/fetch-*.sh, everything else is in the shared model folder. False: skip.
 inline bool have(const std::string &path) {
-  const bool ok = std::filesystem::exists(path);
-  if (!ok) MESSAGE("skipped: " << path << " not found (set AIGC_MODELS / AIGC_USER_MODELS)");
-  return ok;
+  const char *hint = aigc::test::kSharedModelsHint;
+  if (path.rfind(user_models_dir() + "/clip/", 0) == 0) hint = aigc::test::kClipVocabHint;
+  else if (path == smollm2_path()) hint = aigc::test::kUserModelsHint;
+  return aigc::test::require_model(path, hint);
 }
 
 struct GoldenCase {

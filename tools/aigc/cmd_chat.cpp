@@ -6,14 +6,29 @@
 // generated), so the end-of-turn markup the template adds after a reply is fed next turn.
 // If a template re-renders earlier turns differently (so `seen` is no longer a prefix),
 // the context is cleared and the whole rendering is evaluated again.
+//
+// Ctrl-C stops a reply through the piece callback (a non-zero return is the library's
+// cancellation; aigc_context_cancel from a watcher thread could land after the call has
+// returned and cancel the next reply instead). The partial reply stays in the history,
+// since the context holds it already and it is what the user saw.
 #include <unistd.h>
 
 #include <cstdio>
-#include <iostream>
 
+#include "chat_input.hpp"
 #include "common.hpp"
 
 namespace aigc_cli {
+
+namespace {
+
+const char kChatHelp[] =
+    "/clear  forget the conversation (the --system message stays)\n"
+    "/help   this text\n"
+    "Ctrl-C stops a reply (the part shown stays in the conversation); Ctrl-C at the prompt\n"
+    "or end of input (Ctrl-D) ends the chat.\n";
+
+}  // namespace
 
 int run_chat(const std::vector<std::string> &args) {
   ModelArgs m;
@@ -23,7 +38,8 @@ int run_chat(const std::vector<std::string> &args) {
   int32_t n_predict = -1;
   bool verbose = false;
 
-  ArgParser p("chat", "Chats with an instruction model: one user turn per stdin line; EOF ends.");
+  ArgParser p("chat", "Chats with an instruction model: one user turn per stdin line (/help: commands);\n"
+              "Ctrl-C stops a reply; Ctrl-C at the prompt or end of input ends the chat.");
   m.add_to(p);
   p.option_string("--system", "TEXT", "system message", &system_prompt);
   p.option_string("--chat-template", "NAME",
@@ -47,14 +63,30 @@ int run_chat(const std::vector<std::string> &args) {
                                              : messages,
                             true, template_name);
 
+  const size_t n_system_messages = messages.size();
+  ChatInput input;  // from here on Ctrl-C is ours
   const bool interactive = isatty(STDIN_FILENO);
   std::string seen;  // text the context holds
   std::string line;
   while (true) {
     if (interactive) std::fputs("> ", stderr);
-    if (!std::getline(std::cin, line)) break;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
+    const ChatInput::Event event = input.read_line(&line);
+    if (event != ChatInput::Event::line) {
+      if (interactive) std::fputc('\n', stderr);  // the shell's prompt on a line of its own
+      break;  // Ctrl-C at the prompt or end of input: a normal end, exit code 0
+    }
     if (line.empty()) continue;
+    if (line == "/help") {
+      std::fputs(kChatHelp, stderr);
+      continue;
+    }
+    if (line == "/clear") {
+      messages.resize(n_system_messages);
+      seen.clear();  // the next turn is evaluated from an empty context
+      ctx.seq_clear();
+      std::fputs("aigc: conversation cleared\n", stderr);
+      continue;
+    }
     messages.push_back({"user", line});
     const std::string rendered = model.apply_chat_template(messages, true, template_name);
 
@@ -74,10 +106,14 @@ int run_chat(const std::vector<std::string> &args) {
         aigc::generate(ctx, fresh, go, &sampler, [](std::string_view piece, int32_t) {
           std::fwrite(piece.data(), 1, piece.size(), stdout);
           std::fflush(stdout);
-          return true;
+          return !ChatInput::interrupted();  // printed first: the history holds this piece
         });
+    // Spent on this reply; a Ctrl-C from here on (after the note below) ends the chat.
+    input.forget_interrupts();
     std::fputc('\n', stdout);
     std::fflush(stdout);
+    if (r.stop_reason == AIGC_STOP_REASON_CANCELLED)
+      std::fputs("aigc: reply interrupted\n", stderr);
     if (r.stop_reason == AIGC_STOP_REASON_CONTEXT_FULL)
       std::fputs("aigc: note: the context is full; the reply was cut short\n", stderr);
     if (verbose)

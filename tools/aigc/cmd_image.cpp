@@ -46,7 +46,7 @@ int run_image(const std::vector<std::string> &args) {
   std::optional<std::string> prompt, negative_prompt;
   std::optional<int32_t> steps, threads, width, height;
   std::optional<float> cfg, strength;
-  uint64_t seed = kDefaultSeed;
+  std::optional<uint64_t> seed_option;
   int32_t count = 1, grid_columns = 0;
   bool separate = false, quiet = false;
 
@@ -67,7 +67,8 @@ int run_image(const std::vector<std::string> &args) {
                   &sampler);
   p.option("--cfg", "S", "classifier-free guidance scale (default: the model's)",
            [&](const std::string &v) { cfg = parse_float("--cfg", v); });
-  p.option_u64("-s, --seed", "S", "seed; image k uses S + k (default 0: runs are reproducible)", &seed);
+  p.option("-s, --seed", "S", "seed; image k uses S + k (default: a random one, printed on stderr)",
+           [&](const std::string &v) { seed_option = parse_u64("-s", v); });
   p.option_int("-n, --count", "N", "number of images (default 1)", &count);
   p.option("--width", "W", "image width (models with a free size; multiple of the model's factor)",
            [&](const std::string &v) { width = parse_int("--width", v); });
@@ -86,6 +87,7 @@ int run_image(const std::vector<std::string> &args) {
   if (!p.parse(args, {"-m", "-o"})) return 0;
   if (!mask_path.empty() && init_path.empty()) throw UsageError("--mask needs --init");
   if (width.has_value() != height.has_value()) throw UsageError("give both --width and --height");
+  const uint64_t seed = seed_option ? *seed_option : random_seed_announced(!quiet);
 
   const auto t0 = std::chrono::steady_clock::now();
   ImageModelPtr model = load_image_model(model_path, backend);

@@ -22,7 +22,7 @@ std::string dims(const std::vector<int64_t> &shape) {
 
 int run_encode(const std::vector<std::string> &args) {
   std::string model_path, backend, input, output;
-  uint64_t seed = kDefaultSeed;
+  std::optional<uint64_t> seed_option;
   bool sample = false, quiet = false;
   ArgParser p("vae encode", "Encodes a PNG image into a latent file (safetensors, tensor 'latent').");
   p.option_string("-m, --model", "PATH", "VAE model (converted directory)", &model_path);
@@ -30,9 +30,12 @@ int run_encode(const std::vector<std::string> &args) {
   p.option_string("-i, --input", "IMAGE.png", "image to encode (size: a multiple of the model's factor)", &input);
   p.option_string("-o, --output", "LATENT.safetensors", "latent file to write", &output);
   p.flag("--sample", "sample the posterior (default: its mean)", [&] { sample = true; });
-  p.option_u64("-s, --seed", "S", "seed of --sample (default 0)", &seed);
+  p.option("-s, --seed", "S", "seed of --sample (default: a random one, printed on stderr)",
+           [&](const std::string &v) { seed_option = parse_u64("-s", v); });
   p.flag("-q, --quiet", "no summary on stderr", [&] { quiet = true; });
   if (!p.parse(args, {"-m", "-i", "-o"})) return 0;
+  // The posterior mean draws nothing: only --sample needs (and reports) a seed.
+  const uint64_t seed = !sample ? 0 : seed_option ? *seed_option : random_seed_announced(!quiet);
 
   ImageModelPtr model = load_image_model(model_path, backend);
   const aigc_image_model_info info = image_model_info(model.get());

@@ -1,7 +1,9 @@
 #include "common.hpp"
 
+#include <cstdio>
 #include <fstream>
 #include <iterator>
+#include <random>
 
 namespace aigc_cli {
 
@@ -32,9 +34,22 @@ aigc::Context ModelArgs::make_context(const aigc::Model &m) const {
   return aigc::Context(m, cp);
 }
 
-SamplingArgs::SamplingArgs() : params(aigc::sampler_params()) {
-  params.temperature = 0.8f;
-  params.seed = kDefaultSeed;
+uint64_t random_seed_announced(bool announce) {
+  // 32 bits: plenty for sampling, and short enough to retype.
+  const uint64_t seed = std::random_device{}();
+  if (announce)
+    std::fprintf(stderr, "seed: %llu (pass --seed %llu to repeat)\n",
+               static_cast<unsigned long long>(seed), static_cast<unsigned long long>(seed));
+  return seed;
+}
+
+SamplingArgs::SamplingArgs() : params(aigc::sampler_params()) { params.temperature = 0.8f; }
+
+aigc::Sampler SamplingArgs::make_sampler() {
+  // Greedy decoding (temperature 0) never draws from the RNG: no seed worth reporting.
+  if (!seed) seed = params.temperature == 0.0f ? 0 : random_seed_announced();
+  params.seed = *seed;
+  return aigc::Sampler(params);
 }
 
 void SamplingArgs::add_to(ArgParser &p) {
@@ -57,7 +72,8 @@ void SamplingArgs::add_to(ArgParser &p) {
                  &params.frequency_penalty);
   p.option_float("--presence-penalty", "F", "OpenAI-style presence penalty; 0 = off",
                  &params.presence_penalty);
-  p.option_u64("-s, --seed", "S", "random seed (default 0: runs are reproducible)", &params.seed);
+  p.option("-s, --seed", "S", "random seed (default: a random one, printed on stderr)",
+           [this](const std::string &v) { seed = parse_u64("-s", v); });
 }
 
 std::string read_file(const std::string &path) {

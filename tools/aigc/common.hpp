@@ -12,8 +12,10 @@
 
 namespace aigc_cli {
 
-// Fixed default seed so that two runs with the same options print the same text.
-constexpr uint64_t kDefaultSeed = 0;
+// No --seed given: draws a random seed and prints "seed: N (pass --seed N to repeat)" on
+// stderr, so any run can be repeated without having chosen a seed beforehand. announce =
+// false (image -q) skips the line; the output file's metadata still records the seed.
+uint64_t random_seed_announced(bool announce = true);
 
 struct ModelArgs {
   std::string model;           // -m
@@ -28,11 +30,13 @@ struct ModelArgs {
 };
 
 struct SamplingArgs {
-  aigc_sampler_params params;  // library defaults, seed = kDefaultSeed
+  aigc_sampler_params params;  // library defaults; the seed is `seed`
+  std::optional<uint64_t> seed;  // -s; unset: random (announced), unless greedy
 
   SamplingArgs();
   void add_to(ArgParser &p);
-  aigc::Sampler make_sampler() const { return aigc::Sampler(params); }
+  // Call once per run: it draws (and announces) the random seed when none was given.
+  aigc::Sampler make_sampler();
 };
 
 // Reads a whole file; throws aigc::StatusError(IO_ERROR) with the path when it cannot.
