@@ -66,13 +66,18 @@ for f in /usr/lib/x86_64-linux-gnu/libcuda.so* /usr/lib64/libcuda.so*; do
 done
 ((${#cuda_files[@]})) || fail "ldd finds no CUDA library for $module: $(ldd "$module")"
 command -v unshare >/dev/null || require "unshare (util-linux) not found"
-unshare -m --propagation private true 2>/dev/null || require "cannot create a mount namespace here (needs root or user namespaces)"
+# --propagation unchanged: in a chroot "/" is no mount point, so unshare cannot make it
+# private; hidden.sh makes private, in the new namespace only, each mount it mounts on.
+unshare -m --propagation unchanged true 2>/dev/null || require "cannot create a mount namespace here (needs root or user namespaces)"
 : > "$tmp/empty"
 cat > "$tmp/hidden.sh" <<'INNER'
 set -euo pipefail
 empty=$1 probe=$2 model=$3 module=$4; shift 4
 for f in "$@"; do
   dir=$(dirname "$f")
+  # Nothing mounted here may propagate back to the parent namespace.
+  parent=$(findmnt -n -o TARGET -T "$dir")
+  mount --make-private "$parent" || { echo "cannot make $parent private in the test's namespace"; exit 3; }
   # A folder of its own is covered with an empty tmpfs (the libraries are then absent); in
   # a system folder each file is covered with an empty file instead (libc must stay).
   if [ -e "$dir/libc.so.6" ] || [ -e "$dir/libstdc++.so.6" ]; then
@@ -85,7 +90,7 @@ echo "ldd of the module with CUDA hidden:"
 ldd "$module" | grep -E 'cuda|cublas' || true
 "$probe" "$model"
 INNER
-out=$(unshare -m --propagation private bash "$tmp/hidden.sh" "$tmp/empty" "$probe" "$model" "$module" "${cuda_files[@]}") ||
+out=$(unshare -m --propagation unchanged bash "$tmp/hidden.sh" "$tmp/empty" "$probe" "$model" "$module" "${cuda_files[@]}") ||
   fail "probe failed with CUDA hidden: $out"
 echo "$out"
 echo "$out" | grep -Eq 'libcudart\.so.* => not found' || fail "the CUDA runtime was not hidden"
