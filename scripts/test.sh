@@ -8,6 +8,9 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 jobs=${AIGC_JOBS:-$(nproc)}
 start=$(date +%s)
+# Each section's header says how long the run has taken so far (docs/TESTING.md records a
+# cold run's sections).
+section() { echo "== [+$(( $(date +%s) - start )) s] $*"; }
 
 bash scripts/setup.sh
 
@@ -32,24 +35,24 @@ fetch() {  # SCRIPT FILE-IT-MUST-LEAVE WHAT
 fetch fetch-models.sh "$AIGC_USER_MODELS/SmolLM2-135M-Instruct.Q4_1.gguf" SmolLM2
 fetch fetch-clip-vocab.sh "$AIGC_USER_MODELS/clip/bpe_simple_vocab_16e6.txt.gz" "CLIP's vocabulary"
 
-echo "== release build (build/release)"
+section "release build (build/release)"
 cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release "${launcher[@]}" >/dev/null
 cmake --build build/release -j "$jobs"
-echo "== release tests"
+section "release tests"
 ctest --test-dir build/release -j "$jobs" --output-on-failure
 
-echo "== FFI examples: Rust, Go, C# against the installed library (scripts/test-ffi.sh)"
+section "FFI examples: Rust, Go, C# against the installed library (scripts/test-ffi.sh)"
 bash scripts/test-ffi.sh build/release
 
-echo "== Python package: pip install . into a venv, then pytest (scripts/test-python.sh)"
+section "Python package: pip install . into a venv, then pytest (scripts/test-python.sh)"
 AIGC_CLI=$root/build/release/tools/aigc/aigc AIGC_CONVERTED_MODELS=$root/build/release/converted-models \
   bash scripts/test-python.sh
 
-echo "== sanitizer build (build/asan: ASan + UBSan)"
+section "sanitizer build (build/asan: ASan + UBSan)"
 cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAIGC_SANITIZE=ON \
   -DAIGC_BUILD_BENCHMARKS=OFF -DAIGC_BUILD_EXAMPLES=OFF "${launcher[@]}" >/dev/null
 cmake --build build/asan -j "$jobs"
-echo "== sanitizer tests"
+section "sanitizer tests"
 AIGC_SKIP_SLOW_TESTS=1 ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:allocator_may_return_null=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 LSAN_OPTIONS=suppressions=$root/tests/lsan.supp \
@@ -57,7 +60,7 @@ LSAN_OPTIONS=suppressions=$root/tests/lsan.supp \
 
 # A short pass over each reader (the seed corpus, then mutations) keeps the test command
 # under 45 minutes cold; long campaigns run outside it (docs/FUZZING.md).
-echo "== fuzzing every file reader (clang, libFuzzer, ASan/UBSan), ${AIGC_FUZZ_SECONDS:-15} s each"
+section "fuzzing every file reader (clang, libFuzzer, ASan/UBSan), ${AIGC_FUZZ_SECONDS:-15} s each"
 AIGC_FUZZ_SECONDS=${AIGC_FUZZ_SECONDS:-15} bash scripts/fuzz.sh
 
 echo "== all tests passed in $(( $(date +%s) - start )) s"
