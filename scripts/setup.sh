@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(build-essential cmake ninja-build pkg-config ccache git python3 python3-pip clang libclang-rt-14-dev
           libeigen3-dev libdnnl-dev ocl-icd-opencl-dev libfmt-dev doctest-dev pybind11-dev nlohmann-json3-dev
           zlib1g-dev python3-numpy python3-torch
-          python3-dev python3-venv)  # python3-dev: the Python package's build (FindPython Development.Module)
+          python3-dev python3-venv libomp-14-dev)  # libomp-14-dev: clang's OpenMP (fuzz tree); python3-dev: the Python package's build (FindPython Development.Module)
 
 missing=()
 for p in "${packages[@]}"; do
